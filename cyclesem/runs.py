@@ -1,0 +1,250 @@
+"""The run-folder contract: load a trained run and enhance images with it.
+
+A run folder (written by ``cyclesem train``) holds ``config.json`` (the resolved
+config, with a top-level ``"kind"``), ``state.json`` (``{"step": N, ...}``) and
+``generator.keras`` (the exported enhancement network: ``(batch, H, W, 1)``
+float32 in, the same out, any H and W). Everything that consumes a run calls
+:func:`load_run` on the folder. Keras is imported only when a run is loaded.
+
+Networks load with ``safe_mode=True`` only: a file holding arbitrary code (a
+``Lambda`` layer) is refused, never executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from cyclesem.errors import CyclesemError
+from cyclesem.normalize import PercentileNormalizer
+from cyclesem.tiling import TileSpec, predict_tiled
+
+__all__ = ["Run", "is_run_dir", "load_run", "CONFIG_FILE", "STATE_FILE", "MODEL_FILE"]
+
+CONFIG_FILE = "config.json"
+STATE_FILE = "state.json"
+MODEL_FILE = "generator.keras"
+_UNSAFE = (
+    "cannot load the network: the file holds Python code (a Lambda layer) and "
+    "cyclesem never runs code from a model file"
+)
+
+
+def is_run_dir(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder holding a run's ``config.json`` and ``state.json``."""
+    path = Path(path)
+    return (path / CONFIG_FILE).is_file() and (path / STATE_FILE).is_file()
+
+
+@dataclass(frozen=True)
+class Run:
+    """A trained run: its config, progress, and exported network.
+
+    Build with :func:`load_run`, not directly.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The run folder.
+    config : dict
+        The resolved training config (``config.json``).
+    state : dict
+        The training state (``state.json``).
+    normalizer : PercentileNormalizer
+        The intensity normalisation the network was trained with.
+    network : keras.Model
+        The exported enhancement network.
+    """
+
+    path: Path
+    config: dict
+    state: dict
+    normalizer: PercentileNormalizer
+    network: Any = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The run folder's name."""
+        return self.path.name
+
+    @property
+    def kind(self) -> str:
+        """``"cyclegan"``, ``"midnet"`` or ``"nafnet"``."""
+        return str(self.config["kind"])
+
+    @property
+    def step(self) -> int:
+        """Training steps done."""
+        return int(self.state["step"])
+
+    def enhance(
+        self,
+        image: np.ndarray,
+        *,
+        tile: TileSpec | None = None,
+        progress: Callable[[int], object] | None = None,
+    ) -> np.ndarray:
+        """Enhance a 2-D image: normalise, predict tile by tile, map back.
+
+        Parameters
+        ----------
+        image : numpy.ndarray
+            2-D float image in file units (``io.read_image`` scaling).
+        tile : TileSpec, optional
+            Tiling; the default suits the generators on a CPU.
+        progress : callable, optional
+            Called with the number of tiles just finished.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 image of the same shape, in the input's units.
+
+        Raises
+        ------
+        CyclesemError
+            If the image is not 2-D or holds non-finite values.
+
+        Notes
+        -----
+        Percentiles come from a strided sample of the whole image; each tile
+        is normalised and mapped back on its own, so besides the input and the
+        result only a few tiles are held in memory.
+        """
+        image = np.asarray(image)
+        if image.ndim != 2 or image.size == 0:
+            raise CyclesemError(f"expected a non-empty 2-D image, got shape {image.shape}")
+        try:
+            params = self.normalizer.params(_sample(image))
+        except ValueError as exc:
+            raise CyclesemError(f"cannot enhance: {exc}") from None
+
+        def predict(tiles: np.ndarray) -> np.ndarray:
+            normalised, _ = self.normalizer.before(tiles, params)
+            return self.normalizer.after(self._predict(normalised), params)
+
+        return predict_tiled(image, predict, tile or TileSpec(), progress=progress)
+
+    def _predict(self, tiles: np.ndarray) -> np.ndarray:
+        """Run the network on a float32 stack ``(n, h, w)``."""
+        result = self.network.predict_on_batch(tiles[..., np.newaxis])
+        return np.asarray(result, np.float32)[..., 0]
+
+    def describe(self) -> str:
+        """One line for reports: kind, preset, steps and training time."""
+        parts = [self.kind]
+        preset = _find(self.config, ("preset",), ("model", "preset"), ("net", "preset"))
+        if preset is not None:
+            parts.append(f"preset {preset}")
+        parts.append(f"{self.step} steps")
+        seconds = _find(self.state, ("elapsed_s",), ("train_seconds",), ("seconds",), ("elapsed",))
+        if isinstance(seconds, (int, float)):
+            parts.append(f"trained {_duration(seconds)}")
+        return f"{self.name}: " + ", ".join(parts)
+
+
+def load_run(path: str | os.PathLike) -> Run:
+    """Load the run in folder ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A run folder written by ``cyclesem train``.
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    CyclesemError
+        If the folder is not a run, a file in it is unreadable, or the
+        network does not load in safe mode.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise CyclesemError("not a run folder (no such folder)", path)
+    if not is_run_dir(path):
+        raise CyclesemError(f"not a run folder (needs {CONFIG_FILE} and {STATE_FILE})", path)
+    config = _read_json(path / CONFIG_FILE)
+    state = _read_json(path / STATE_FILE)
+    if not isinstance(config.get("kind"), str):
+        raise CyclesemError("config has no 'kind' (cyclegan, midnet or nafnet)", path / CONFIG_FILE)
+    if not isinstance(state.get("step"), int):
+        raise CyclesemError("state has no integer 'step'", path / STATE_FILE)
+    network = _load_network(path / MODEL_FILE)
+    return Run(path, config, state, _normalizer(config), network)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise CyclesemError(f"cannot read ({exc.strerror or exc})", path) from None
+    except ValueError as exc:
+        raise CyclesemError(f"not valid JSON ({exc})", path) from None
+    if not isinstance(data, dict):
+        raise CyclesemError("expected a JSON object", path)
+    return data
+
+
+def _load_network(path: Path):
+    """Load an exported network in safe mode, with cyclesem's layers registered."""
+    from cyclesem.backend import require_keras
+
+    keras = require_keras()
+    import cyclesem.nets  # noqa: F401 - registers the custom layers for loading
+
+    if not path.is_file():
+        raise CyclesemError("the run has no exported network yet (training not finished?)", path)
+    if not zipfile.is_zipfile(path):
+        raise CyclesemError("cannot load the network: not a .keras file (not a zip archive)", path)
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - any failure means a broken or unsafe file
+        message = " ".join(str(exc).split())
+        if "safe_mode" in message:
+            raise CyclesemError(_UNSAFE, path) from None
+        raise CyclesemError(f"cannot load the network ({message[:300] or type(exc).__name__})", path) from None
+
+
+def _normalizer(config: dict) -> PercentileNormalizer:
+    """The run's percentile normaliser (the defaults if the config names none)."""
+    low = _find(config, ("data", "norm_low"), ("normalize", "low"))
+    high = _find(config, ("data", "norm_high"), ("normalize", "high"))
+    default = PercentileNormalizer()
+    return PercentileNormalizer(
+        float(default.low if low is None else low), float(default.high if high is None else high)
+    )
+
+
+def _find(mapping: dict, *paths: tuple[str, ...]):
+    """The value at the first key path present in nested ``mapping``, else None."""
+    for keys in paths:
+        node = mapping
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            return node
+    return None
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def _sample(image: np.ndarray, target: int = 1 << 20) -> np.ndarray:
+    """A strided 2-D sample of about ``target`` pixels (a view, no copy)."""
+    step = max(1, int(np.ceil(np.sqrt(image.size / target))))
+    return image[::step, ::step]

@@ -88,7 +88,7 @@ class Run:
         image: np.ndarray,
         *,
         tile: TileSpec | None = None,
-        progress: Callable[[int], object] | None = None,
+        progress: Callable[[int, int], object] | None = None,
     ) -> np.ndarray:
         """Enhance a 2-D image: normalise, predict tile by tile, map back.
 
@@ -99,7 +99,7 @@ class Run:
         tile : TileSpec, optional
             Tiling; the default suits the generators on a CPU.
         progress : callable, optional
-            Called with the number of tiles just finished.
+            Called as ``progress(finished, total)`` as tiles finish.
 
         Returns
         -------
@@ -139,7 +139,7 @@ class Run:
     def describe(self) -> str:
         """One line for reports: kind, preset, steps and training time."""
         parts = [self.kind]
-        preset = _find(self.config, ("preset",), ("model", "preset"), ("net", "preset"))
+        preset = self.config.get("preset")
         if preset is not None:
             parts.append(f"preset {preset}")
         parts.append(f"{self.step} steps")
@@ -212,13 +212,14 @@ def _load_network(path: Path):
         message = " ".join(str(exc).split())
         if "safe_mode" in message:
             raise CyclesemError(_UNSAFE, path) from None
-        raise CyclesemError(f"cannot load the network ({message[:300] or type(exc).__name__})", path) from None
+        detail = message[:300] or type(exc).__name__
+        raise CyclesemError(f"cannot load the network ({detail})", path) from None
 
 
 def _normalizer(config: dict) -> PercentileNormalizer:
     """The run's percentile normaliser (the defaults if the config names none)."""
-    low = _find(config, ("data", "norm_low"), ("normalize", "low"))
-    high = _find(config, ("data", "norm_high"), ("normalize", "high"))
+    low = _find(config, ("data", "norm_low"))
+    high = _find(config, ("data", "norm_high"))
     default = PercentileNormalizer()
     return PercentileNormalizer(
         float(default.low if low is None else low), float(default.high if high is None else high)

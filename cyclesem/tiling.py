@@ -174,7 +174,9 @@ def plan_axis(length: int, spec: TileSpec) -> AxisPlan:
     size = min(spec.side, padded)
     origins = _spread_origins(padded - size, spec.side - spec.overlap, spec.stride)
     fades = [(a + b + size - spec.blend) // 2 for a, b in zip(origins[:-1], origins[1:])]
-    windows = np.stack([_window(np.arange(o, o + size), k, fades, spec.blend) for k, o in enumerate(origins)])
+    windows = np.stack(
+        [_window(np.arange(o, o + size), k, fades, spec.blend) for k, o in enumerate(origins)]
+    )
     total = np.zeros(padded, np.float64)
     for origin, window in zip(origins, windows):
         total[origin : origin + size] += window
@@ -285,7 +287,7 @@ def predict_tiled(
     spec: TileSpec = TileSpec(),
     *,
     out: np.ndarray | None = None,
-    progress: Callable[[int], object] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> np.ndarray:
     """Apply ``predict`` to ``image`` tile by tile and blend the results.
 
@@ -301,7 +303,8 @@ def predict_tiled(
     out : numpy.ndarray, optional
         Float array of ``image.shape`` to write into (it is overwritten).
     progress : callable, optional
-        Called with the number of tiles just finished.
+        Called as ``progress(finished, total)`` after each batch of tiles with
+        the number of tiles it finished and the number of tiles in all.
 
     Returns
     -------
@@ -327,19 +330,21 @@ def predict_tiled(
     for tile in plan:
         batch.append(tile)
         if len(batch) == spec.batch:
-            _run_batch(image, predict, batch, out, progress)
+            _run_batch(image, predict, batch, out)
             batch = []
+            if progress is not None:
+                progress(spec.batch, len(plan))
     if batch:
-        _run_batch(image, predict, batch, out, progress)
+        _run_batch(image, predict, batch, out)
+        if progress is not None:
+            progress(len(batch), len(plan))
     return out
 
 
-def _run_batch(image, predict, tiles: list[Tile], out: np.ndarray, progress) -> None:
+def _run_batch(image, predict, tiles: list[Tile], out: np.ndarray) -> None:
     stack = np.stack([tile.extract(image) for tile in tiles])
     result = np.asarray(predict(stack))
     if result.shape != stack.shape:
         raise ValueError(f"prediction has shape {result.shape}, expected {stack.shape}")
     for tile, prediction in zip(tiles, result):
         out[tile.dest] += prediction[tile.crop] * tile.weight
-    if progress is not None:
-        progress(len(tiles))

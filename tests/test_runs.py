@@ -28,7 +28,8 @@ def tiny_network(seed: int = 0):
 def make_run(folder: Path, network=None, *, config=None, state=None) -> Path:
     """Write a fake run folder the way ``cyclesem train`` lays one out."""
     folder.mkdir(parents=True, exist_ok=True)
-    config = config or {"kind": "cyclegan", "preset": "tiny", "data": {"norm_low": 1.0, "norm_high": 99.0}}
+    data = {"norm_low": 1.0, "norm_high": 99.0}
+    config = config or {"kind": "cyclegan", "preset": "tiny", "data": data}
     state = state or {"step": 12, "elapsed_s": 3725.0}
     (folder / "config.json").write_text(json.dumps(config))
     (folder / "state.json").write_text(json.dumps(state))
@@ -67,7 +68,8 @@ def test_tiled_enhancement_matches_whole_image(run_dir):
 def test_enhancement_of_odd_and_tiny_sizes_keeps_shape_and_units(run_dir):
     run = load_run(run_dir)
     for shape in [(1, 1), (5, 9), (37, 150)]:
-        image = np.full(shape, 0.25, np.float32) + np.random.default_rng(1).random(shape, dtype=np.float32) * 0.01
+        noise = np.random.default_rng(1).random(shape, dtype=np.float32)
+        image = np.float32(0.25) + noise * np.float32(0.01)
         out = run.enhance(image, tile=TileSpec(tile=64, margin=8, blend=16))
         assert out.shape == shape and out.dtype == np.float32
         assert np.all(np.isfinite(out))

@@ -87,16 +87,20 @@ def test_batches_of_tiles_give_the_same_result_and_report_progress():
     image = np.random.default_rng(3).random((150, 170), dtype=np.float32)
     done = []
     one = predict_tiled(image, _local_net, SPEC)
-    many = predict_tiled(image, _local_net, TileSpec(tile=64, margin=8, blend=16, batch=3), progress=done.append)
+    spec = TileSpec(tile=64, margin=8, blend=16, batch=3)
+    many = predict_tiled(image, _local_net, spec, progress=lambda n, total: done.append((n, total)))
     np.testing.assert_allclose(many, one, atol=1e-6)
-    assert sum(done) == len(TilePlan.for_shape(image.shape, SPEC)) and max(done) == 3
+    total = len(TilePlan.for_shape(image.shape, SPEC))
+    assert sum(n for n, _ in done) == total and {t for _, t in done} == {total}
+    assert max(n for n, _ in done) == 3
 
 
 def test_no_seams_when_tiles_disagree():
     """Each tile adds its own offset: the blend must ramp, never step."""
     ramp = np.tile(np.linspace(0, 1, 300, dtype=np.float32), (40, 1))
     offsets = iter(np.random.default_rng(4).random(100) * 0.1)
-    out = predict_tiled(ramp, lambda t: t + np.float32(next(offsets)), TileSpec(tile=96, margin=8, blend=32))
+    spec = TileSpec(tile=96, margin=8, blend=32)
+    out = predict_tiled(ramp, lambda t: t + np.float32(next(offsets)), spec)
     steps = np.abs(np.diff(out - ramp, axis=1))
     assert steps.max() < 0.1 * np.pi / 2 / 32 * 1.05  # the steepest slope of a 32-px cosine fade
 

@@ -1,14 +1,107 @@
-"""`cyclesem info`."""
+"""`cyclesem info`: describe SEM image files."""
 
 from __future__ import annotations
 
+import json
+import math
+
 import click
 
-from cyclesem.cli._common import not_built_yet
+from cyclesem.cli._common import report_failures
+from cyclesem.errors import CyclesemError
+
+SI_PREFIXES = ((1e-12, "p"), (1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1.0, ""), (1e3, "k"), (1e6, "M"))
+VENDOR_NAMES = {"fei": "FEI/Thermo Fisher", "zeiss": "Zeiss"}
 
 
-@click.command("info", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args):
-    """Describe SEM image files: format, bit depth, pixel size, info bar."""
-    not_built_yet("info")
+@click.command("info")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list instead of text.")
+def command(files, as_json):
+    """Describe SEM image files: format, bit depth, pixel size, info bar.
+
+    FILES may be image files or folders (their .tif .tiff .png .jpg .jpeg .bmp
+    files). A file that cannot be read is reported at the end, one line each,
+    and the exit status is non-zero; the other files are still described.
+    """
+    from cyclesem.io import list_images, read_image
+
+    failures: list[tuple[str, str]] = []
+    paths = []
+    for item in files:
+        try:
+            paths.extend(list_images([item]))
+        except CyclesemError as exc:
+            failures.append((exc.path or item, exc.problem))
+    not_listed = len(failures)
+    described = []
+    for path in paths:
+        try:
+            info = read_image(path).info
+        except CyclesemError as exc:
+            failures.append((str(path), exc.problem))
+            continue
+        described.append(info.to_dict())
+        if not as_json:
+            click.echo("\n".join(describe(info)))
+    if as_json:
+        click.echo(json.dumps(described, indent=2))
+    report_failures(failures, len(paths) + not_listed)
+
+
+def describe(info) -> list[str]:
+    """Human-readable lines for an :class:`cyclesem.io.ImageInfo`.
+
+    Parameters
+    ----------
+    info : cyclesem.io.ImageInfo
+        What :func:`cyclesem.io.read_image` found.
+
+    Returns
+    -------
+    list of str
+        The file name, then one indented line per property.
+    """
+    height, width = info.shape
+    stored = f", stored as {info.channels} channels, read as grey" if info.channels > 1 else ""
+    lines = [
+        info.path,
+        f"  format:      {info.format.upper()}, {info.dtype}, {info.bit_depth}-bit{stored}",
+        f"  shape:       {height} x {width} (height x width)",
+        f"  pixel size:  {format_quantity(info.pixel_size, 'm')}",
+        f"  beam:        {format_quantity(info.beam_voltage, 'V')}",
+    ]
+    if info.dwell_time is not None:
+        lines.append(f"  dwell time:  {format_quantity(info.dwell_time, 's')}")
+    if info.working_distance is not None:
+        lines.append(f"  working distance: {format_quantity(info.working_distance, 'm')}")
+    if info.vendor is not None:
+        lines.append(f"  metadata:    {VENDOR_NAMES.get(info.vendor, info.vendor)}")
+    rows = info.info_bar_rows
+    bar = f"{rows} rows at the bottom (micrograph {height - rows} x {width})" if rows else "no info bar"
+    lines.append(f"  info bar:    {bar}")
+    return lines
+
+
+def format_quantity(value: float | None, unit: str) -> str:
+    """``5.828e-09, 'm'`` -> ``'5.83 nm'``; ``None`` -> ``'unknown'``.
+
+    Parameters
+    ----------
+    value : float or None
+        The quantity in SI base units.
+    unit : str
+        The SI unit symbol.
+
+    Returns
+    -------
+    str
+        Three significant digits with the SI prefix that keeps them in [1, 1000).
+    """
+    if value is None or not math.isfinite(value):
+        return "unknown"
+    factor, prefix = SI_PREFIXES[0]
+    for candidate, name in SI_PREFIXES:
+        if abs(value) >= candidate * 0.9995:
+            factor, prefix = candidate, name
+    return f"{value / factor:.3g} {prefix}{unit}"

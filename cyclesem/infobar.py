@@ -37,6 +37,7 @@ INK_SHARE = (0.002, 0.5)  # share of the bar's pixels that are ink
 MIN_BAR_ROWS = 6
 MAX_BAR_SHARE = 1 / 3  # a bar is never more than a third of the frame
 ROWS_ABOVE = 16  # micrograph rows checked above a candidate bar
+SAMPLE_PIXELS = 250_000  # pixels sampled for the grey-level percentiles
 
 
 def find_info_bar(pixels: np.ndarray, hint_rows: int | None = None) -> int:
@@ -84,7 +85,8 @@ def find_info_bar(pixels: np.ndarray, hint_rows: int | None = None) -> int:
 
 def _grey_levels(pixels: np.ndarray, bottom_rows: int) -> np.ndarray | None:
     """Bottom rows of ``pixels`` as integer levels 0..255 between robust percentiles."""
-    sample = pixels[::2, ::2].astype(np.float64)
+    stride = max(1, int(np.sqrt(pixels.size / SAMPLE_PIXELS)))
+    sample = pixels[::stride, ::stride].astype(np.float64).ravel()
     sample = sample[np.isfinite(sample)]
     if sample.size == 0:
         return None
@@ -93,9 +95,10 @@ def _grey_levels(pixels: np.ndarray, bottom_rows: int) -> np.ndarray | None:
         low, high = sample.min(), sample.max()
         if not high > low:
             return None
-    block = np.nan_to_num(pixels[-bottom_rows:].astype(np.float64), nan=low)
-    scaled = np.round((block - low) / (high - low) * (LEVELS - 1))
-    return np.clip(scaled, 0, LEVELS - 1).astype(np.int64)
+    scaled = (pixels[-bottom_rows:].astype(np.float32) - np.float32(low)) * np.float32((LEVELS - 1) / (high - low))
+    np.clip(scaled, 0, LEVELS - 1, out=scaled)
+    scaled[np.isnan(scaled)] = 0
+    return np.rint(scaled).astype(np.int16)
 
 
 def _row_flatness(levels: np.ndarray) -> np.ndarray:

@@ -234,7 +234,7 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
             page = tif.pages.first
             if page.photometric == tifffile.PHOTOMETRIC.PALETTE:
                 raise CyclesemError("palette (indexed colour) TIFF is not supported", path)
-            raw = np.moveaxis(page.asarray(), page.axes.index("S"), -1) if "S" in page.axes else page.asarray()
+            raw = _tiff_samples(page)
             meta = _vendor_metadata(tif, data)
             meta["bit_depth"] = page.bitspersample
     except CyclesemError:
@@ -242,9 +242,22 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
     except Exception as exc:  # noqa: BLE001 - tifffile raises many kinds on damaged files
         detail = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise CyclesemError(f"cannot decode TIFF (truncated or damaged: {detail})", path) from None
+    if raw is None:  # a compression tifffile needs imagecodecs for (LZW...): OpenCV's libtiff
+        raw = _decode_opencv(data, "tiff", path)
     if raw.ndim not in (2, 3):
         raise CyclesemError(f"TIFF holds a {raw.ndim}-D array; only single 2-D images are supported", path)
     return raw, meta
+
+
+def _tiff_samples(page) -> np.ndarray | None:
+    """The page's samples, channels last; None when tifffile lacks the codec."""
+    try:
+        samples = page.asarray()
+    except (KeyError, ValueError) as exc:
+        if "imagecodecs" in str(exc):
+            return None
+        raise
+    return np.moveaxis(samples, page.axes.index("S"), -1) if "S" in page.axes else samples
 
 
 def _vendor_metadata(tif, data: bytes) -> dict[str, Any]:
@@ -316,7 +329,7 @@ def _positive(*values) -> float | None:
 
 
 def _decode_opencv(data: bytes, kind: str, path: Path) -> np.ndarray:
-    """Decode PNG, JPEG or BMP bytes with OpenCV; colour comes back as RGB(A)."""
+    """Decode PNG, JPEG, BMP (or TIFF) bytes with OpenCV; colour comes back as RGB(A)."""
     import cv2
 
     if not _looks_complete(data, kind):

@@ -305,3 +305,13 @@ def test_tiff_with_a_reduced_thumbnail_page_is_one_image(tmp_path):
         tif.write(frame)
         tif.write(frame[::4, ::4], subfiletype=1)  # reduced-resolution preview
     np.testing.assert_array_equal(read_image(tmp_path / "thumb.tif").pixels, frame / np.float32(65535))
+
+
+def test_lzw_tiff_decodes_without_imagecodecs(tmp_path):
+    raw = noise((40, 30), np.uint16)
+    cv2.imwrite(str(tmp_path / "lzw.tif"), raw)  # OpenCV writes LZW-compressed TIFF
+    with tifffile.TiffFile(tmp_path / "lzw.tif") as tif:
+        assert tif.pages.first.compression == tifffile.COMPRESSION.LZW
+    image = read_image(tmp_path / "lzw.tif")
+    assert (image.info.format, image.info.dtype) == ("tiff", "uint16")
+    np.testing.assert_array_equal(image.pixels, raw / np.float32(65535))

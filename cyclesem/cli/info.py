@@ -64,23 +64,22 @@ def describe(info) -> list[str]:
     """
     height, width = info.shape
     stored = f", stored as {info.channels} channels, read as grey" if info.channels > 1 else ""
-    lines = [
-        info.path,
-        f"  format:      {info.format.upper()}, {info.dtype}, {info.bit_depth}-bit{stored}",
-        f"  shape:       {height} x {width} (height x width)",
-        f"  pixel size:  {format_quantity(info.pixel_size, 'm')}",
-        f"  beam:        {format_quantity(info.beam_voltage, 'V')}",
+    rows = info.info_bar_rows
+    fields = [
+        ("format", f"{info.format.upper()}, {info.dtype}, {info.bit_depth}-bit{stored}"),
+        ("shape", f"{height} x {width} (height x width)"),
+        ("pixel size", format_quantity(info.pixel_size, "m")),
+        ("beam voltage", format_quantity(info.beam_voltage, "V")),
     ]
     if info.dwell_time is not None:
-        lines.append(f"  dwell time:  {format_quantity(info.dwell_time, 's')}")
+        fields.append(("dwell time", format_quantity(info.dwell_time, "s")))
     if info.working_distance is not None:
-        lines.append(f"  working distance: {format_quantity(info.working_distance, 'm')}")
+        fields.append(("working distance", format_quantity(info.working_distance, "m")))
     if info.vendor is not None:
-        lines.append(f"  metadata:    {VENDOR_NAMES.get(info.vendor, info.vendor)}")
-    rows = info.info_bar_rows
+        fields.append(("metadata", VENDOR_NAMES.get(info.vendor, info.vendor)))
     bar = f"{rows} rows at the bottom (micrograph {height - rows} x {width})" if rows else "no info bar"
-    lines.append(f"  info bar:    {bar}")
-    return lines
+    fields.append(("info bar", bar))
+    return [info.path] + [f"  {label + ':':<18}{value}" for label, value in fields]
 
 
 def format_quantity(value: float | None, unit: str) -> str:

@@ -28,6 +28,7 @@ import numpy as np
 
 from cyclesem.errors import CyclesemError
 from cyclesem.infobar import find_info_bar
+from cyclesem.vendor import vendor_metadata
 
 __all__ = ["ImageInfo", "SemImage", "read_image", "write_image", "list_images", "IMAGE_SUFFIXES"]
 
@@ -52,15 +53,6 @@ MAGIC = (
 GREY_TOLERANCE = 0.02  # channels closer than this (share of the range) are grey
 COLOUR_SHARE = 0.02  # share of coloured pixels (overlays) a grey image may hold
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, for overlay pixels
-VENDOR_OF_TAG = {34680: "fei", 34682: "fei", 34118: "zeiss"}  # FEI_SFEG, FEI_HELIOS, CZ_SEM
-ZEISS_KEYS = {
-    "pixel_size": ("ap_image_pixel_size", "ap_pixel_size"),
-    "beam_voltage": ("ap_actualkv", "ap_manualkv"),
-    "dwell_time": ("dp_dwell_time",),
-    "working_distance": ("ap_wd",),
-}
-SI_FACTORS = {"pm": 1e-12, "nm": 1e-9, "um": 1e-6, "mm": 1e-3, "m": 1.0, "V": 1.0, "kV": 1e3,
-              "ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
 @dataclass(frozen=True)
@@ -235,7 +227,7 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
             if page.photometric == tifffile.PHOTOMETRIC.PALETTE:
                 raise CyclesemError("palette (indexed colour) TIFF is not supported", path)
             raw = _tiff_samples(page)
-            meta = _vendor_metadata(tif, data)
+            meta = vendor_metadata(tif, data)
             meta["bit_depth"] = page.bitspersample
     except CyclesemError:
         raise
@@ -258,74 +250,6 @@ def _tiff_samples(page) -> np.ndarray | None:
             return None
         raise
     return np.moveaxis(samples, page.axes.index("S"), -1) if "S" in page.axes else samples
-
-
-def _vendor_metadata(tif, data: bytes) -> dict[str, Any]:
-    """Vendor tags (raw, for writing back) and the physical fields they hold."""
-    page = tif.pages.first
-    tags = tuple(
-        (tag.code, int(tag.dtype), tag.count, data[tag.valueoffset : tag.valueoffset + tag.valuebytecount])
-        for tag in page.tags.values()
-        if tag.code in VENDOR_OF_TAG
-    )
-    if not tags:
-        return {}
-    meta: dict[str, Any] = {"vendor_tags": tags, "vendor": VENDOR_OF_TAG[tags[0][0]]}
-    try:
-        if tif.is_fei:
-            meta.update(_fei_fields(tif.fei_metadata or {}, page.imagelength))
-        elif tif.is_sem:
-            meta.update(_zeiss_fields(tif.sem_metadata or {}))
-    except Exception:  # noqa: BLE001 - unreadable metadata leaves the image usable
-        pass
-    return meta
-
-
-def _fei_fields(metadata: dict, height: int) -> dict[str, Any]:
-    """Physical fields of FEI/Thermo metadata (SI units) and the info bar hint."""
-    names = ("Scan", "Beam", "Stage", "EScan", "EBeam", "Image")
-    scan, beam, stage, escan, ebeam, image = (metadata.get(name) or {} for name in names)
-    fields: dict[str, Any] = {
-        "pixel_size": _positive(scan.get("PixelWidth"), escan.get("PixelWidth")),
-        "beam_voltage": _positive(beam.get("HV"), ebeam.get("HV")),
-        "dwell_time": _positive(scan.get("Dwelltime"), escan.get("Dwell")),
-        "working_distance": _positive(stage.get("WorkingDistance"), ebeam.get("WD")),
-    }
-    resolution_y = _positive(image.get("ResolutionY"))
-    if resolution_y and 0 < height - resolution_y < height:
-        fields["info_bar_hint"] = int(height - resolution_y)
-    return fields
-
-
-def _zeiss_fields(metadata: dict) -> dict[str, Any]:
-    """Physical fields of Zeiss CZ_SEM metadata, entries ``(name, value, unit)``."""
-    fields: dict[str, Any] = {}
-    for name, keys in ZEISS_KEYS.items():
-        values = [_si_value(metadata.get(key)) for key in keys]
-        fields[name] = _positive(*values)
-    return fields
-
-
-def _si_value(entry) -> float | None:
-    """``(name, 3.0, 'kV')`` -> 3000.0; None when the entry has no known unit."""
-    if not isinstance(entry, tuple) or len(entry) < 3:
-        return None
-    unit = str(entry[2]).replace("\u00b5", "u").replace("\u03bc", "u")
-    factor = SI_FACTORS.get(unit)
-    value = _positive(entry[1])
-    return None if factor is None or value is None else value * factor
-
-
-def _positive(*values) -> float | None:
-    """The first value that is a positive finite number, as float."""
-    for value in values:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            continue
-        if np.isfinite(number) and number > 0:
-            return number
-    return None
 
 
 def _decode_opencv(data: bytes, kind: str, path: Path) -> np.ndarray:

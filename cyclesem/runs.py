@@ -60,6 +60,9 @@ class Run:
         The intensity normalisation the network was trained with.
     network : keras.Model
         The exported enhancement network.
+    forward : callable
+        The network compiled for inference: float32 ``(n, h, w)`` stack to
+        the same (one graph per tile shape).
     """
 
     path: Path
@@ -67,6 +70,7 @@ class Run:
     state: dict
     normalizer: PercentileNormalizer
     network: Any = field(repr=False)
+    forward: Callable[[np.ndarray], np.ndarray] = field(repr=False)
 
     @property
     def name(self) -> str:
@@ -127,14 +131,9 @@ class Run:
 
         def predict(tiles: np.ndarray) -> np.ndarray:
             normalised, _ = self.normalizer.before(tiles, params)
-            return self.normalizer.after(self._predict(normalised), params)
+            return self.normalizer.after(self.forward(normalised), params)
 
         return predict_tiled(image, predict, tile or TileSpec(), progress=progress)
-
-    def _predict(self, tiles: np.ndarray) -> np.ndarray:
-        """Run the network on a float32 stack ``(n, h, w)``."""
-        result = self.network.predict_on_batch(tiles[..., np.newaxis])
-        return np.asarray(result, np.float32)[..., 0]
 
     def describe(self) -> str:
         """One line for reports: kind, preset, steps and training time."""
@@ -142,8 +141,12 @@ class Run:
         preset = self.config.get("preset")
         if preset is not None:
             parts.append(f"preset {preset}")
-        parts.append(f"{self.step} steps")
-        seconds = _find(self.state, ("elapsed_s",), ("train_seconds",), ("seconds",), ("elapsed",))
+        planned = self.state.get("steps")
+        if isinstance(planned, int) and planned > self.step:
+            parts.append(f"{self.step} of {planned} steps")
+        else:
+            parts.append(f"{self.step} steps")
+        seconds = self.state.get("seconds")
         if isinstance(seconds, (int, float)):
             parts.append(f"trained {_duration(seconds)}")
         return f"{self.name}: " + ", ".join(parts)
@@ -178,8 +181,9 @@ def load_run(path: str | os.PathLike) -> Run:
         raise CyclesemError("config has no 'kind' (cyclegan, midnet or nafnet)", path / CONFIG_FILE)
     if not isinstance(state.get("step"), int):
         raise CyclesemError("state has no integer 'step'", path / STATE_FILE)
+    normalizer = _normalizer(config, path / CONFIG_FILE)
     network = _load_network(path / MODEL_FILE)
-    return Run(path, config, state, _normalizer(config), network)
+    return Run(path, config, state, normalizer, network, _compile(network))
 
 
 def _read_json(path: Path) -> dict:
@@ -216,25 +220,35 @@ def _load_network(path: Path):
         raise CyclesemError(f"cannot load the network ({detail})", path) from None
 
 
-def _normalizer(config: dict) -> PercentileNormalizer:
-    """The run's percentile normaliser (the defaults if the config names none)."""
-    low = _find(config, ("data", "norm_low"))
-    high = _find(config, ("data", "norm_high"))
+def _compile(network) -> Callable[[np.ndarray], np.ndarray]:
+    """``network`` in inference mode as a TensorFlow graph, numpy in and out.
+
+    Each tile shape gets its own fully static graph: a graph relaxed to
+    partly unknown shapes (what ``predict_on_batch`` does when shapes change)
+    miscomputes the padding of dilated convolutions in TensorFlow 2.21.
+    """
+    from cyclesem.backend import require_tensorflow
+
+    tf = require_tensorflow()
+    graph = tf.function(lambda images: network(images, training=False))
+
+    def forward(tiles: np.ndarray) -> np.ndarray:
+        result = graph(tf.constant(tiles[..., np.newaxis], tf.float32))
+        return np.asarray(result, np.float32)[..., 0]
+
+    return forward
+
+
+def _normalizer(config: dict, source: Path) -> PercentileNormalizer:
+    """The run's percentile normaliser (``data.norm_low/high``; defaults if absent)."""
+    data = config.get("data") if isinstance(config.get("data"), dict) else {}
     default = PercentileNormalizer()
-    return PercentileNormalizer(
-        float(default.low if low is None else low), float(default.high if high is None else high)
-    )
-
-
-def _find(mapping: dict, *paths: tuple[str, ...]):
-    """The value at the first key path present in nested ``mapping``, else None."""
-    for keys in paths:
-        node = mapping
-        for key in keys:
-            node = node.get(key) if isinstance(node, dict) else None
-        if node is not None:
-            return node
-    return None
+    try:
+        return PercentileNormalizer(
+            float(data.get("norm_low", default.low)), float(data.get("norm_high", default.high))
+        )
+    except (TypeError, ValueError):
+        raise CyclesemError("'data.norm_low' and 'data.norm_high' must be numbers", source) from None
 
 
 def _duration(seconds: float) -> str:

@@ -91,26 +91,25 @@ def degrade(image: np.ndarray, params: Degradation, rng: np.random.Generator, *,
     numpy.ndarray
         float32 image in [0, 1], quantised to ``params.bits``.
     """
-    out = np.asarray(image, np.float32)
+    out = np.array(image, np.float32)  # the chain's own buffer, changed in place where it can be
     if params.blur_kind != "none":
         out = blur(out, params.psf(), workers=workers)
-    out = _fog(out, params, rng)
+    _fog(out, params, rng)
     if params.jitter > 0 or params.drift_x != 0 or params.drift_y != 0:
         out = noise.scan_distortion(out, rng, jitter=params.jitter, drift_x=params.drift_x, drift_y=params.drift_y)
     if params.dose > 0 or params.detector > 0:
         out = noise.sem_noise(out, params.dose, params.detector, rng)
     if params.dead > 0 or params.spikes > 0:
         out = noise.dead_pixels_and_spikes(out, params.dead, params.spikes, rng)
-    return noise.quantise(out, params.bits)
+    return noise.quantise(out, params.bits, out=out)
 
 
-def _fog(image: np.ndarray, params: Degradation, rng: np.random.Generator) -> np.ndarray:
-    out = image
+def _fog(image: np.ndarray, params: Degradation, rng: np.random.Generator) -> None:
+    """Fog and charging glow, in place."""
     if params.transmission < 1 or params.spread > 0:
         t = fog.transmission_map(image.shape, params.transmission, params.spread, params.fog_scale, rng)
-        out = fog.apply_fog(out, t, params.veil)
+        fog.apply_fog(image, t, params.veil, out=image)
     if params.charging > 0:
         glow = fog.charging_glow(image.shape, params.fog_scale, rng)
         glow *= np.float32(params.charging)
-        out = out + glow
-    return out
+        image += glow

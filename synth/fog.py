@@ -4,8 +4,9 @@
 transmission map (1: clear, 0: only veil). A bright "charging" glow, added on
 top, mimics the slowly varying brightening of a charging specimen.
 
-Random fields are drawn on a coarse grid and upsampled by interpolation, so their cost does not depend on how smooth they are (no large
-FFT or filter).
+Random fields are drawn on a coarse grid and upsampled by interpolation
+(cubic to a quarter of the size, where the map is shaped, then linear), so
+their cost does not depend on how smooth they are (no large FFT or filter).
 """
 
 from __future__ import annotations
@@ -37,16 +38,7 @@ def smooth_field(shape: tuple[int, int], scale: float, rng: np.random.Generator)
     numpy.ndarray
         float32 field of ``shape``.
     """
-    if scale <= 0:
-        raise ValueError("scale must be > 0")
-    cell = max(scale * min(shape) / 2.0, 1.0)  # two grid cells per correlation length
-    grid_shape = (math.ceil(shape[0] / cell) + 2, math.ceil(shape[1] / cell) + 2)
-    grid = ndimage.gaussian_filter(rng.standard_normal(grid_shape), 1.0, mode="wrap")
-    grid = ((grid - grid.mean()) / max(grid.std(), 1e-12)).astype(np.float32)
-    # Cubic to a quarter of the size, then linear: smooth, at a quarter of the cost.
-    quarter = (max(math.ceil(shape[1] / 4), 1), max(math.ceil(shape[0] / 4), 1))
-    grid = cv2.resize(grid, quarter, interpolation=cv2.INTER_CUBIC)
-    return cv2.resize(grid, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    return _upsample(_quarter_field(shape, scale, rng), shape)
 
 
 def transmission_map(
@@ -58,24 +50,38 @@ def transmission_map(
     """
     if spread <= 0:
         return np.full(shape, np.float32(min(max(mean, 0.0), 1.0)))
-    field = smooth_field(shape, scale, rng)
-    field *= np.float32(spread)
-    field += np.float32(mean)
-    return np.clip(field, 0.0, 1.0, out=field)
+    field = _quarter_field(shape, scale, rng) * np.float32(spread) + np.float32(mean)
+    return _upsample(np.clip(field, 0.0, 1.0), shape)  # interpolation stays within [0, 1]
 
 
 def charging_glow(shape: tuple[int, int], scale: float, rng: np.random.Generator) -> np.ndarray:
-    """Bright, low-frequency blobs in [0, 1] (float32): where a specimen charges."""
-    field = smooth_field(shape, scale, rng)
-    np.maximum(field, 0.0, out=field)
+    """Bright, low-frequency blobs in [0, 1], peaking at about 1 (float32): where a specimen charges."""
+    field = np.maximum(_quarter_field(shape, scale, rng), 0.0)
     field *= field  # soft-edged blobs on a dark background
     peak = float(field.max())
-    if peak > 0:
-        field *= np.float32(1.0 / peak)
-    return field
+    return _upsample(field / peak if peak > 0 else field, shape)
 
 
-def apply_fog(image: np.ndarray, transmission: np.ndarray | float, veil: float) -> np.ndarray:
+def _quarter_field(shape: tuple[int, int], scale: float, rng: np.random.Generator) -> np.ndarray:
+    """The field at a quarter of ``shape`` (float32): a smoothed coarse grid, cubic-interpolated."""
+    if scale <= 0:
+        raise ValueError("scale must be > 0")
+    cell = max(scale * min(shape) / 2.0, 1.0)  # two grid cells per correlation length
+    grid_shape = (math.ceil(shape[0] / cell) + 2, math.ceil(shape[1] / cell) + 2)
+    grid = ndimage.gaussian_filter(rng.standard_normal(grid_shape), 1.0, mode="wrap")
+    grid = ((grid - grid.mean()) / max(grid.std(), 1e-12)).astype(np.float32)
+    quarter = (max(math.ceil(shape[1] / 4), 1), max(math.ceil(shape[0] / 4), 1))
+    return cv2.resize(grid, quarter, interpolation=cv2.INTER_CUBIC)
+
+
+def _upsample(quarter: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Linear interpolation to full size: creases at 4 px steps vanish in so smooth a field."""
+    return cv2.resize(quarter, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def apply_fog(
+    image: np.ndarray, transmission: np.ndarray | float, veil: float, *, out: np.ndarray | None = None
+) -> np.ndarray:
     """The scattering model ``image * t + veil * (1 - t)`` (float32).
 
     Parameters
@@ -86,10 +92,11 @@ def apply_fog(image: np.ndarray, transmission: np.ndarray | float, veil: float) 
         ``t`` in [0, 1], an array of ``image``'s shape or a constant.
     veil : float
         Veil brightness ``A``.
+    out : numpy.ndarray, optional
+        float32 array to write the result to (may be ``image`` itself).
     """
-    image = np.asarray(image, np.float32)
-    t = np.asarray(transmission, np.float32)
-    out = image - np.float32(veil)
-    out *= t
-    out += np.float32(veil)
+    veil = np.float32(veil)
+    out = np.subtract(np.asarray(image, np.float32), veil, out=out)
+    out *= np.asarray(transmission, np.float32)
+    out += veil
     return out

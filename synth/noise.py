@@ -87,12 +87,13 @@ def sem_noise(image: np.ndarray, dose: float, detector_sigma: float, rng: np.ran
         return detector_noise(noisy, detector_sigma, rng) if detector_sigma > 0 else noisy
     if dose <= 0 and detector_sigma <= 0:
         return image.copy()
-    variance = np.maximum(image, 0.0) * np.float32(1.0 / dose) if dose > 0 else np.zeros_like(image)
-    variance += np.float32(detector_sigma**2)
-    np.sqrt(variance, out=variance)
-    variance *= standard_normal(image.shape, rng)
-    variance += image
-    return variance
+    spread = np.maximum(image, 0.0)  # the standard deviation, built in place
+    spread *= np.float32(1.0 / dose) if dose > 0 else np.float32(0.0)
+    spread += np.float32(detector_sigma**2)
+    np.sqrt(spread, out=spread)
+    spread *= standard_normal(image.shape, rng)
+    spread += image
+    return spread
 
 
 def standard_normal(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -106,7 +107,7 @@ def standard_normal(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndar
     """
     count = math.prod(shape)
     index = np.frombuffer(rng.bytes(2 * count), dtype=np.uint16)
-    return _NORMAL_QUANTILES[index].reshape(shape)
+    return np.take(_NORMAL_QUANTILES, index).reshape(shape)
 
 
 def scan_distortion(
@@ -173,8 +174,10 @@ def dead_pixels_and_spikes(
     return out
 
 
-def quantise(image: np.ndarray, bits: int) -> np.ndarray:
+def quantise(image: np.ndarray, bits: int, *, out: np.ndarray | None = None) -> np.ndarray:
     """Saturate to [0, 1] and round to ``2**bits - 1`` levels, as an ADC does.
+
+    ``out``, if given, is a float32 array for the result (may be ``image``).
 
     Returns
     -------
@@ -184,7 +187,7 @@ def quantise(image: np.ndarray, bits: int) -> np.ndarray:
     if not 1 <= bits <= 16:
         raise ValueError("bits must be 1..16")
     levels = np.float32(2**bits - 1)
-    out = np.clip(np.asarray(image, np.float32), 0.0, 1.0)
+    out = np.clip(np.asarray(image, np.float32), 0.0, 1.0, out=out)
     out *= levels
     np.rint(out, out=out)
     out /= levels

@@ -40,5 +40,5 @@ def test_smooth_field_scale_sets_blob_size():
 
 def test_charging_glow_is_bright_blobs_in_unit_range():
     glow = fog.charging_glow((128, 128), 0.3, np.random.default_rng(4))
-    assert glow.min() >= 0.0 and glow.max() == pytest.approx(1.0)
+    assert glow.min() >= 0.0 and 0.9 < glow.max() <= 1.0
     assert (glow == 0).mean() > 0.2  # dark background between the blobs

@@ -1,0 +1,77 @@
+"""Speed of the degradation chain against the FFT floor, per packaged recipe.
+
+The floor is one forward plus one inverse real FFT of the image
+(``scipy.fft.rfft2`` + ``irfft2``), the least any FFT blur can cost. Each
+repetition times the floor and then one degradation (parameters drawn from the
+recipe, cycling through ``--draws`` sets), back to back, so both see the same
+machine load; the ratio reported is the median of the per-repetition ratios, and
+megapixels per second come from the median degradation time. Everything runs on
+one thread (FFT ``workers`` and OpenCV) unless ``--workers`` says otherwise.
+
+Run from the repository root::
+
+    .venv/bin/python experiments/bench_synth.py --size 1024 --repeats 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy import fft  # noqa: E402
+
+from synth.degrade import degrade  # noqa: E402
+from synth.phantoms import random_phantom  # noqa: E402
+from synth.recipes import draw, load_recipe, recipe_names  # noqa: E402
+
+
+def fft_floor(image: np.ndarray, workers: int) -> None:
+    """One forward plus one inverse real FFT of ``image``."""
+    fft.irfft2(fft.rfft2(image, workers=workers), s=image.shape, workers=workers)
+
+
+def bench_recipe(name: str, image: np.ndarray, repeats: int, draws: int, workers: int) -> dict:
+    """Time the floor and the recipe's chain back to back; return the figures."""
+    recipe = load_recipe(name)
+    params = [draw(recipe, np.random.default_rng([7, i])) for i in range(draws)]
+    for p in params:  # warm-up: caches, FFT plans
+        degrade(image, p, np.random.default_rng(0), workers=workers)
+    ratios, times = [], []
+    for rep in range(repeats):
+        start = time.perf_counter()
+        fft_floor(image, workers)
+        middle = time.perf_counter()
+        degrade(image, params[rep % draws], np.random.default_rng(rep), workers=workers)
+        end = time.perf_counter()
+        ratios.append((end - middle) / (middle - start))
+        times.append(end - middle)
+    seconds = statistics.median(times)
+    return {"recipe": name, "mpix_s": image.size / 1e6 / seconds, "ms": seconds * 1e3, "ratio": statistics.median(ratios)}
+
+
+def main() -> None:
+    """Print one line per recipe: megapixels per second and the ratio to the floor."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=1024, help="image side (px)")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--draws", type=int, default=5, help="parameter sets per recipe")
+    parser.add_argument("--workers", type=int, default=1, help="FFT threads (and OpenCV's); -1: all")
+    args = parser.parse_args()
+    cv2.setNumThreads(-1 if args.workers < 0 else args.workers)  # -1: OpenCV default
+    image = random_phantom(args.size, seed=0)
+    print(f"image {args.size}x{args.size}, {args.repeats} repeats, workers={args.workers}")
+    print(f"{'recipe':<10} {'MP/s':>7} {'ms':>7} {'x FFT floor':>12}")
+    for name in recipe_names():
+        row = bench_recipe(name, image, args.repeats, args.draws, args.workers)
+        print(f"{row['recipe']:<10} {row['mpix_s']:7.1f} {row['ms']:7.1f} {row['ratio']:12.2f}")
+
+
+if __name__ == "__main__":
+    main()

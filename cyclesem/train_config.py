@@ -1,0 +1,312 @@
+"""Training configs: frozen dataclasses grouped by concern, and named presets.
+
+A config is resolved once at the CLI (:func:`resolve_cyclegan_config`): the
+dataclass defaults (the ``paper`` network), then the preset's overrides, then a
+``--config`` file, then ``--set key=value`` overrides, then command-line
+options. The result is saved as ``RUN/config.json`` with a top-level
+``"kind": "cyclegan"`` and handed down as an object.
+
+Groups shared by every model kind (the training runner reads them):
+:class:`TrainSettings`, :class:`DataSettings`, :class:`RuntimeSettings`.
+CycleGAN groups: :class:`GeneratorSettings`, :class:`DiscriminatorSettings`,
+:class:`CycleGanLossWeights`, :class:`AdamSettings`, :class:`CycleGanTrainSettings`.
+
+Loss weights (defaults, as in the CycleGAN paper where it has them)
+---------------------------------------------------------------------
+``adversarial = 1``: LSGAN loss of each generator against its discriminator.
+``cycle = 10``: L1 between each real image and its cycle reconstruction.
+``identity = 5`` (half the cycle weight): L1 between a real image and its
+generator applied to an image already in the target domain.
+``ssim = 1``: ``1 - SSIM`` between each real image and its reconstruction.
+``edge = 1``: L1 between Sobel gradient magnitudes of each real image and its
+reconstruction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+from cyclesem.config import apply_overrides, build, merge
+
+__all__ = [
+    "AdamSettings",
+    "CycleGanConfig",
+    "CycleGanLossWeights",
+    "CycleGanModelSettings",
+    "CycleGanTrainSettings",
+    "DataSettings",
+    "DiscriminatorSettings",
+    "GeneratorSettings",
+    "PRESETS",
+    "RuntimeSettings",
+    "TrainSettings",
+    "resolve_cyclegan_config",
+]
+
+_LEVELS = 4  # stride-2 stages of the generator
+
+
+def _non_negative(obj, names) -> list[str]:
+    return [f"'{name}' must be >= 0, got {getattr(obj, name)}" for name in names if getattr(obj, name) < 0]
+
+
+def _positive(obj, names) -> list[str]:
+    return [f"'{name}' must be > 0, got {getattr(obj, name)}" for name in names if getattr(obj, name) <= 0]
+
+
+@dataclass(frozen=True)
+class GeneratorSettings:
+    """The multi-scale U-Net generator (:mod:`cyclesem.nets.generator`).
+
+    ``channel_multipliers[i]`` times ``width`` channels at level ``i`` (level 0
+    is full resolution, level 4 the 1/16 bottleneck). ``encoder_blocks[i]``
+    multi-scale blocks run at level ``i`` before down-sampling,
+    ``decoder_blocks[i]`` after up-sampling back to level ``i``; the defaults
+    spread 14 blocks: 4 + 6 in the bottleneck + 4.
+    """
+
+    width: int = 64
+    channel_multipliers: tuple[int, ...] = (1, 2, 4, 8, 8)
+    encoder_blocks: tuple[int, ...] = (0, 1, 1, 2)
+    bottleneck_blocks: int = 6
+    decoder_blocks: tuple[int, ...] = (0, 1, 1, 2)
+    dilations: tuple[int, ...] = (1, 2, 3)
+    residual_scale: float = 1.0
+    norm_momentum: float = 0.99
+
+    def check(self) -> list[str]:
+        problems = _positive(self, ["width", "residual_scale"])
+        problems += _non_negative(self, ["bottleneck_blocks"])
+        if len(self.channel_multipliers) != _LEVELS + 1 or min(self.channel_multipliers, default=0) < 1:
+            problems.append(f"'channel_multipliers' needs {_LEVELS + 1} positive numbers")
+        for name in ("encoder_blocks", "decoder_blocks"):
+            values = getattr(self, name)
+            if len(values) != _LEVELS or min(values, default=0) < 0:
+                problems.append(f"'{name}' needs {_LEVELS} numbers >= 0")
+        if not self.dilations or min(self.dilations) < 1:
+            problems.append("'dilations' needs one or more numbers >= 1")
+        if not 0.0 <= self.norm_momentum < 1.0:
+            problems.append(f"'norm_momentum' must be in [0, 1), got {self.norm_momentum}")
+        return problems
+
+    @property
+    def total_blocks(self) -> int:
+        """Number of multi-scale blocks in the whole generator."""
+        return sum(self.encoder_blocks) + self.bottleneck_blocks + sum(self.decoder_blocks)
+
+
+@dataclass(frozen=True)
+class DiscriminatorSettings:
+    """The PatchGAN discriminator: ``width``, 2x, 4x, 8x channels, then one score."""
+
+    width: int = 64
+
+    def check(self) -> list[str]:
+        return _positive(self, ["width"])
+
+
+@dataclass(frozen=True)
+class CycleGanModelSettings:
+    """The four networks' sizes."""
+
+    generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    discriminator: DiscriminatorSettings = field(default_factory=DiscriminatorSettings)
+
+
+@dataclass(frozen=True)
+class CycleGanLossWeights:
+    """Weights of the CycleGAN loss terms (see the module docstring)."""
+
+    adversarial: float = 1.0
+    cycle: float = 10.0
+    identity: float = 5.0
+    ssim: float = 1.0
+    edge: float = 1.0
+
+    def check(self) -> list[str]:
+        return _non_negative(self, [f.name for f in dataclasses.fields(self)])
+
+
+@dataclass(frozen=True)
+class AdamSettings:
+    """Adam with a constant learning rate, then linear decay to zero.
+
+    ``decay_start`` is the fraction of ``train.steps`` after which the rate
+    decays linearly, reaching zero at the last step.
+    """
+
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    decay_start: float = 0.5
+
+    def check(self) -> list[str]:
+        problems = _positive(self, ["learning_rate"])
+        if not 0.0 <= self.decay_start <= 1.0:
+            problems.append(f"'decay_start' must be in [0, 1], got {self.decay_start}")
+        return problems
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Length, batches and bookkeeping of a training run (any model kind).
+
+    Intervals are in steps; ``keep_checkpoints`` is how many of the latest
+    checkpoints stay in ``RUN/checkpoints``.
+    """
+
+    steps: int = 20000
+    crop: int = 256
+    batch: int = 1
+    seed: int = 0
+    checkpoint_every: int = 1000
+    sample_every: int = 500
+    log_every: int = 10
+    keep_checkpoints: int = 3
+
+    def check(self) -> list[str]:
+        problems = _positive(self, ["steps", "batch", "checkpoint_every", "sample_every",
+                                    "log_every", "keep_checkpoints"])
+        if self.crop < 32:
+            problems.append(f"'crop' must be >= 32 pixels, got {self.crop}")
+        return problems + _non_negative(self, ["seed"])
+
+
+@dataclass(frozen=True)
+class CycleGanTrainSettings(TrainSettings):
+    """:class:`TrainSettings` plus the pool of past fakes shown to the discriminators."""
+
+    pool_size: int = 50
+
+    def check(self) -> list[str]:
+        return super().check() + _non_negative(self, ["pool_size"])
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Per-image percentile normalisation and augmentation of training crops."""
+
+    norm_low: float = 0.5
+    norm_high: float = 99.5
+    flips: bool = True
+    rotations: bool = True
+
+    def check(self) -> list[str]:
+        if not 0.0 <= self.norm_low < self.norm_high <= 100.0:
+            return [f"need 0 <= norm_low < norm_high <= 100, got {self.norm_low}, {self.norm_high}"]
+        return []
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    """How the step runs: float16 mixed precision and XLA (GPU switches), or eagerly.
+
+    ``eager`` skips building the step's graph (tens of seconds for the
+    CycleGAN); it suits debugging and runs of a handful of steps.
+    """
+
+    mixed_precision: bool = False
+    xla: bool = False
+    eager: bool = False
+
+    def check(self) -> list[str]:
+        return ["'eager' and 'xla' exclude each other"] if self.eager and self.xla else []
+
+
+@dataclass(frozen=True)
+class CycleGanConfig:
+    """The resolved config of an unpaired CycleGAN run."""
+
+    kind: Literal["cyclegan"] = "cyclegan"
+    preset: str = "paper"
+    model: CycleGanModelSettings = field(default_factory=CycleGanModelSettings)
+    loss: CycleGanLossWeights = field(default_factory=CycleGanLossWeights)
+    optimizer: AdamSettings = field(default_factory=AdamSettings)
+    train: CycleGanTrainSettings = field(default_factory=CycleGanTrainSettings)
+    data: DataSettings = field(default_factory=DataSettings)
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+
+    def check(self) -> list[str]:
+        if self.preset not in PRESETS:
+            return [f"'preset' must be one of {', '.join(PRESETS)}, got {self.preset!r}"]
+        return []
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "tiny": {
+        "model": {
+            "generator": {"width": 8, "channel_multipliers": [1, 2, 4, 4, 4],
+                          "encoder_blocks": [0, 0, 0, 0], "bottleneck_blocks": 2,
+                          "decoder_blocks": [0, 0, 0, 0]},
+            "discriminator": {"width": 8},
+        },
+        "train": {"steps": 200, "crop": 64, "checkpoint_every": 100, "sample_every": 50,
+                  "log_every": 5},
+    },
+    "small": {
+        "model": {
+            "generator": {"width": 16, "channel_multipliers": [1, 2, 4, 8, 8],
+                          "encoder_blocks": [0, 0, 1, 1], "bottleneck_blocks": 4,
+                          "decoder_blocks": [0, 0, 1, 1]},
+            "discriminator": {"width": 32},
+        },
+        "train": {"steps": 3000, "crop": 128, "checkpoint_every": 250, "sample_every": 250},
+    },
+    "paper": {},
+}
+"""Overrides of the defaults by preset: ``tiny`` (tests and demos on a CPU),
+``small`` (about an hour on a CPU), ``paper`` (the full network, for a GPU)."""
+
+
+def resolve_cyclegan_config(
+    preset: str = "small",
+    file_mapping: Mapping[str, Any] | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    options: Mapping[str, Any] | None = None,
+    *,
+    source: str | None = None,
+) -> CycleGanConfig:
+    """Build a :class:`CycleGanConfig`: preset, then file, then ``--set``, then options.
+
+    Parameters
+    ----------
+    preset : str
+        A key of :data:`PRESETS`.
+    file_mapping : mapping, optional
+        The contents of a ``--config`` file (read by the CLI).
+    overrides : list of str
+        ``key.path=value`` texts from ``--set``.
+    options : mapping, optional
+        Nested values from command-line options (``{"train": {"steps": 10}}``);
+        ``None`` values are ignored.
+    source : str, optional
+        Named in error messages (the config file).
+
+    Returns
+    -------
+    CycleGanConfig
+
+    Raises
+    ------
+    CyclesemError
+        Listing every unknown key and invalid value.
+    """
+    data = merge(PRESETS.get(preset, {}), {"preset": preset})
+    data = merge(data, file_mapping or {})
+    data = apply_overrides(data, list(overrides))
+    data = merge(data, _drop_none(options or {}))
+    return build(CycleGanConfig, data, source=source)
+
+
+def _drop_none(mapping: Mapping[str, Any]) -> dict:
+    out = {}
+    for key, value in mapping.items():
+        if isinstance(value, Mapping):
+            value = _drop_none(value)
+            if value:
+                out[key] = value
+        elif value is not None:
+            out[key] = value
+    return out

@@ -149,7 +149,7 @@ def _check_options(out_dir: Path, seed, source_dir, n_phantoms, size, test_fract
         problems.append("give either a source folder or a number of phantoms")
     if n_phantoms is not None and n_phantoms < 3:
         problems.append(f"need at least 3 phantoms (test, train clear, train blurry), got {n_phantoms}")
-    if not isinstance(seed, int) or seed < 0:
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
         problems.append(f"seed must be an integer >= 0, got {seed!r}")
     if size < 16:
         problems.append(f"size must be at least 16 px, got {size}")

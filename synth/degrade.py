@@ -91,9 +91,10 @@ def degrade(image: np.ndarray, params: Degradation, rng: np.random.Generator, *,
     numpy.ndarray
         float32 image in [0, 1], quantised to ``params.bits``.
     """
-    out = np.array(image, np.float32)  # the chain's own buffer, changed in place where it can be
-    if params.blur_kind != "none":
-        out = blur(out, params.psf(), workers=workers)
+    if params.blur_kind != "none":  # out: the chain's own buffer, changed in place where it can be
+        out = blur(image, params.psf(), workers=workers)
+    else:
+        out = np.array(image, np.float32)
     _fog(out, params, rng)
     if params.jitter > 0 or params.drift_x != 0 or params.drift_y != 0:
         out = noise.scan_distortion(out, rng, jitter=params.jitter, drift_x=params.drift_x, drift_y=params.drift_y)

@@ -35,8 +35,9 @@ _NORMAL_QUANTILES = special.ndtri((np.arange(65536) + 0.5) / 65536).astype(np.fl
 EXACT_POISSON_BELOW = 30.0
 """Doses (electrons per pixel at full brightness) below which :func:`sem_noise`
 draws exact Poisson counts; at higher doses a Gaussian of the same mean and
-variance stands in for them (the Poisson skewness there is below 1/sqrt(30) for
-full-brightness pixels), which is about ten times faster."""
+variance stands in for them, about ten times faster. What the Gaussian lacks
+is the skewness, 1 / sqrt(electrons): below 0.18 at full brightness, larger in
+dark pixels, whose noise is small in absolute terms."""
 
 
 def shot_noise(image: np.ndarray, dose: float, rng: np.random.Generator) -> np.ndarray:

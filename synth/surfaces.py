@@ -15,7 +15,9 @@ import cv2
 import numpy as np
 from scipy.spatial import cKDTree
 
-__all__ = ["fractal_noise", "particles", "porous_network", "grains", "fibres"]
+__all__ = ["fractal_noise", "particles", "porous_network", "grains", "fibres", "voronoi"]
+
+_NEIGHBOURS = 6  # seeds searched for a cell's walls
 
 
 def fractal_noise(shape: tuple[int, int], rng: np.random.Generator, scales=(2, 4, 8, 16, 32), hurst=0.7) -> np.ndarray:
@@ -75,7 +77,8 @@ def voronoi(shape, cell: float, rng: np.random.Generator, stretch: float = 1.0, 
 
     Cells are about ``cell`` px across, ``stretch`` times longer along
     ``angle`` (radians from the x axis); walls bend by about ``warp`` px. The
-    distance is to the bisector of the two nearest seeds, in (warped) pixels.
+    distance is to the nearest bisector between the pixel's seed and one of its
+    next nearest seeds, in (warped) pixels.
     """
     margin = 2 * cell * stretch
     rows, cols = shape
@@ -89,32 +92,37 @@ def voronoi(shape, cell: float, rng: np.random.Generator, stretch: float = 1.0, 
         y += np.float32(warp) * fractal_noise(shape, rng, scales=(16, 32, 64), hurst=1.0)
     pixels = np.stack([x.ravel(), y.ravel()], axis=1).astype(np.float64)
     seeds_t, pixels_t = seeds @ transform.T, pixels @ transform.T
-    dist, index = cKDTree(seeds_t).query(pixels_t, k=2)
-    normal = (seeds_t[index[:, 1]] - seeds_t[index[:, 0]]) @ transform  # the bisector's normal, in pixels
-    wall = (dist[:, 1] ** 2 - dist[:, 0] ** 2) / (2.0 * np.linalg.norm(normal, axis=1))
+    dist, index = cKDTree(seeds_t).query(pixels_t, k=_NEIGHBOURS)
+    wall = np.full(len(pixels), np.inf)
+    for j in range(1, _NEIGHBOURS):  # the nearest wall: the closest bisector with a neighbour
+        normal = (seeds_t[index[:, j]] - seeds_t[index[:, 0]]) @ transform  # its normal, in pixels
+        wall = np.minimum(wall, (dist[:, j] ** 2 - dist[:, 0] ** 2) / (2.0 * np.linalg.norm(normal, axis=1)))
     return wall.reshape(shape).astype(np.float32), index[:, 0].reshape(shape)
 
 
 def porous_network(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """An etched porous network: elongated pits between bright, rounded walls."""
-    cell = rng.uniform(22.0, 36.0)
-    stretch = rng.uniform(1.6, 3.0)
-    wall, _ = voronoi(shape, cell, rng, stretch=stretch, angle=rng.normal(0.0, 0.15), warp=rng.uniform(3.0, 8.0))
-    width = np.float32(rng.uniform(2.5, 6.0)) * (1.0 + 0.4 * fractal_noise(shape, rng, scales=(8, 16, 32)))
-    ridge = np.sqrt(np.clip(1.0 - (wall / np.maximum(width, 0.5)) ** 2, 0.0, None))
-    depth, floor = rng.uniform(6.0, 14.0), rng.uniform(2.0, 5.0)
-    height = rng.uniform(3.0, 6.0) * ridge - depth * (1.0 - np.exp(-wall / floor))
+    cell = rng.uniform(30.0, 45.0)
+    stretch = rng.uniform(1.4, 2.2)
+    wall, _ = voronoi(shape, cell, rng, stretch=stretch, angle=rng.normal(0.0, 0.1), warp=rng.uniform(3.0, 6.0))
+    width = np.float32(rng.uniform(4.0, 8.0)) * (1.0 + 0.3 * fractal_noise(shape, rng, scales=(8, 16, 32)))
+    ridge = np.clip(1.0 - (wall / np.maximum(width, 1.0)) ** 2, 0.0, None)  # rounded wall tops
+    depth, floor = rng.uniform(8.0, 16.0), rng.uniform(5.0, 12.0)
+    height = rng.uniform(3.0, 6.0) * ridge - depth * (1.0 - np.exp(-((wall / floor) ** 2)))  # smooth crest
     height = (height + 0.6 * fractal_noise(shape, rng)).astype(np.float32)
-    material = (0.3 + 0.3 * ridge).astype(np.float32)
+    material = (rng.uniform(0.25, 0.35) + 0.45 * ridge).astype(np.float32)
     _scatter_debris(height, material, rng, density=rng.uniform(2e-4, 1e-3))
     return height, material
 
 
 def grains(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Polycrystalline grains, each its own tone and facet tilt, with grooved boundaries."""
-    wall, label = voronoi(shape, rng.uniform(18.0, 40.0), rng, warp=rng.uniform(0.0, 3.0))
+    wall, label = voronoi(shape, rng.uniform(22.0, 45.0), rng, warp=rng.uniform(0.0, 3.0))
     n = label.max() + 1
     y, x = np.indices(shape, dtype=np.float32)
+    area = np.maximum(np.bincount(label.ravel(), minlength=n), 1)
+    y -= (np.bincount(label.ravel(), y.ravel(), minlength=n) / area)[label]  # about each grain's centre
+    x -= (np.bincount(label.ravel(), x.ravel(), minlength=n) / area)[label]
     slope_y, slope_x = rng.normal(0, 0.12, n)[label], rng.normal(0, 0.12, n)[label]
     groove = rng.uniform(3.0, 8.0) * np.exp(-((wall / rng.uniform(0.8, 2.0)) ** 2))
     height = (slope_y * y + slope_x * x - groove + 0.7 * fractal_noise(shape, rng)).astype(np.float32)

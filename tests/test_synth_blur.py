@@ -7,13 +7,20 @@ import pytest
 from scipy import ndimage
 
 from synth.blur import blur
-from synth.psf import defocus_psf, gaussian_psf
+from synth.psf import defocus_psf, disk_psf, gaussian_psf
 
 
 def test_matches_direct_convolution_with_mirrored_borders():
     image = np.random.default_rng(0).random((40, 57)).astype(np.float32)
     kernel = np.random.default_rng(1).random((7, 5)).astype(np.float32)  # not symmetric
     kernel /= kernel.sum()
+    want = ndimage.convolve(image.astype(np.float64), kernel.astype(np.float64), mode="reflect")
+    np.testing.assert_allclose(blur(image, kernel), want, atol=2e-6)
+
+
+@pytest.mark.parametrize("kernel", [gaussian_psf(3.0, 1.0, 30.0), disk_psf(4.0, radius_y=2.0, angle=20.0, softness=0.7)])
+def test_symmetric_kernels_take_the_real_spectrum_path_and_match(kernel):
+    image = np.random.default_rng(4).random((50, 61)).astype(np.float32)
     want = ndimage.convolve(image.astype(np.float64), kernel.astype(np.float64), mode="reflect")
     np.testing.assert_allclose(blur(image, kernel), want, atol=2e-6)
 

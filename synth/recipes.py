@@ -3,8 +3,18 @@
 A recipe is a TOML file with three optional tables, ``[blur]``, ``[fog]`` and
 ``[noise]``; a parameter left out keeps its neutral default (no blur, no fog, no
 noise). The packaged recipes live in ``synth/recipes/*.toml``
-(:func:`recipe_names`); users may pass their own file. Unknown keys and
-invalid ranges are all reported in one :class:`~cyclesem.errors.CyclesemError`.
+(:func:`recipe_names`); users may pass their own file, for example::
+
+    description = "defocus and a little shot noise"
+    [blur]
+    kinds = ["defocus"]        # drawn uniformly per image
+    radius = [2.0, 5.0]        # px
+    softness = [0.3, 1.0]      # px
+    [noise]
+    dose = [100.0, 400.0]      # electrons per pixel at full brightness
+
+Unknown keys and invalid ranges are all reported in one
+:class:`~cyclesem.errors.CyclesemError`.
 
 :func:`draw` picks one value per parameter, uniformly in its range, from a
 ``numpy.random.Generator``, and returns a :class:`~synth.degrade.Degradation`.

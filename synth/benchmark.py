@@ -59,6 +59,7 @@ class _Source:
     seed: int = 0
 
     def describe(self) -> dict:
+        """The source's entries in the manifest."""
         if self.path is not None:
             return {"source": self.path.name}
         return {"source": self.name, "phantom": {"kind": self.kind, "seed": self.seed}}
@@ -203,7 +204,7 @@ def _header(recipe: Recipe, seed, size, test_fraction, source_dir, n_phantoms) -
     sources = {"folder": os.fspath(source_dir)} if source_dir is not None else {"phantoms": n_phantoms}
     return {
         "cyclesem_version": __version__,
-        "seed": seed,
+        "seed": int(seed),
         "size": size,
         "test_fraction": test_fraction,
         "sources": sources,

@@ -1,0 +1,1 @@
+"""``keras.Model`` subclasses with a custom ``train_step`` (the TensorFlow-specific part)."""

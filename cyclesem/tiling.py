@@ -39,7 +39,9 @@ class TileSpec:
     Parameters
     ----------
     tile : int
-        Tile side in pixels; rounded up to a multiple of ``stride``.
+        Largest tile side in pixels; rounded up to a multiple of ``stride``.
+        Tiles shrink to the smallest size that covers the image with as many
+        tiles as the largest size needs.
     margin : int
         Pixels at each inner tile edge given zero weight (the network's
         context there is spoiled by padding).
@@ -68,7 +70,7 @@ class TileSpec:
             problems.append(f"batch must be >= 1, got {self.batch}")
         if self.stride >= 1 and self.side < self.overlap + self.stride:
             problems.append(
-                f"tile must be at least 2 * margin + blend + stride = "
+                f"tile must be at least 2 * margin + blend + stride (rounded to the stride) = "
                 f"{self.overlap + self.stride} px, got {self.tile}"
             )
         return problems
@@ -80,8 +82,8 @@ class TileSpec:
 
     @property
     def overlap(self) -> int:
-        """Pixels two neighbouring tiles share at least."""
-        return 2 * self.margin + self.blend
+        """Pixels two neighbouring tiles share at least: 2 margins and a blend, on the stride grid."""
+        return _round_up(2 * self.margin + self.blend, self.stride)
 
 
 def _round_up(value: int, multiple: int) -> int:
@@ -164,15 +166,16 @@ def plan_axis(length: int, spec: TileSpec) -> AxisPlan:
     -------
     AxisPlan
         One tile of the whole padded length when it fits in ``spec.side``;
-        otherwise as few tiles of ``spec.side`` as keep every overlap at least
-        ``spec.overlap``, spread evenly on the stride grid, the first and last
-        flush with the padded ends. Each overlap holds one cross-fade of
-        ``spec.blend`` pixels in its middle.
+        otherwise the fewest tiles of at most ``spec.side`` that overlap by
+        at least ``spec.overlap``, each shrunk to the smallest multiple of
+        the stride that still covers the axis, spread evenly on the stride
+        grid, the first and last flush with the padded ends. Each overlap
+        holds one cross-fade of ``spec.blend`` pixels in its middle.
     """
     before, after = stride_padding(length, spec.stride)
     padded = before + length + after
-    size = min(spec.side, padded)
-    origins = _spread_origins(padded - size, spec.side - spec.overlap, spec.stride)
+    size = _fitted_size(padded, spec)
+    origins = _spread_origins(padded - size, size - spec.overlap, spec.stride)
     fades = [(a + b + size - spec.blend) // 2 for a, b in zip(origins[:-1], origins[1:])]
     windows = np.stack(
         [_window(np.arange(o, o + size), k, fades, spec.blend) for k, o in enumerate(origins)]
@@ -183,6 +186,15 @@ def plan_axis(length: int, spec: TileSpec) -> AxisPlan:
     for k, origin in enumerate(origins):
         windows[k] /= total[origin : origin + size]
     return AxisPlan(length, before, padded, size, tuple(origins), windows.astype(np.float32))
+
+
+def _fitted_size(padded: int, spec: TileSpec) -> int:
+    """Smallest tile side (on the stride grid) covering ``padded`` with the fewest tiles."""
+    if padded <= spec.side:
+        return padded
+    count = -(-(padded - spec.overlap) // (spec.side - spec.overlap))
+    needed = -(-(padded + (count - 1) * spec.overlap) // count)
+    return min(spec.side, _round_up(needed, spec.stride))
 
 
 def _spread_origins(span: int, max_step: int, stride: int) -> list[int]:

@@ -49,6 +49,17 @@ def test_axis_windows_cover_and_sum_to_one(length):
     np.testing.assert_allclose(total, 1.0, atol=1e-6)
 
 
+@pytest.mark.parametrize("length", [65, 200, 513, 1000, 2048])
+def test_tiles_are_as_few_and_as_small_as_cover_the_axis(length):
+    plan = plan_axis(length, SPEC)
+    count, size = len(plan.origins), plan.size
+    assert size <= SPEC.side and size % 16 == 0
+    assert min(size - np.diff(plan.origins), default=SPEC.overlap) >= SPEC.overlap
+    assert (count - 1) * SPEC.side - (count - 2) * SPEC.overlap < plan.padded  # one tile fewer fails
+    smaller = size - 16
+    assert count * smaller - (count - 1) * SPEC.overlap < plan.padded  # a smaller tile fails
+
+
 def test_inner_tile_edges_get_zero_weight_and_border_edges_full_weight():
     plan = plan_axis(300, SPEC)
     assert len(plan.origins) > 2

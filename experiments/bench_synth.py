@@ -7,7 +7,9 @@ recipe, cycling through ``--draws`` sets), back to back, so both see the same
 machine load. Reported: the median of the per-repetition ratios, the ratio of
 the fastest times (the least disturbed by other work on the machine), and
 megapixels per second from the median degradation time. Everything runs on
-one thread (FFT ``workers`` and OpenCV) unless ``--workers`` says otherwise.
+one thread (FFT ``workers`` and OpenCV) unless ``--workers`` says otherwise;
+on one thread the clock is that thread's CPU time (``time.thread_time``), which
+other processes on a shared machine barely disturb, else wall time.
 
 Run from the repository root::
 
@@ -38,7 +40,7 @@ def fft_floor(image: np.ndarray, workers: int) -> None:
     fft.irfft2(fft.rfft2(image, workers=workers), s=image.shape, workers=workers)
 
 
-def bench_recipe(name: str, image: np.ndarray, repeats: int, draws: int, workers: int) -> dict:
+def bench_recipe(name: str, image: np.ndarray, repeats: int, draws: int, workers: int, clock) -> dict:
     """Time the floor and the recipe's chain back to back; return the figures."""
     recipe = load_recipe(name)
     params = [draw(recipe, np.random.default_rng([7, i])) for i in range(draws)]
@@ -46,11 +48,11 @@ def bench_recipe(name: str, image: np.ndarray, repeats: int, draws: int, workers
         degrade(image, p, np.random.default_rng(0), workers=workers)
     ratios, times, floors = [], [], []
     for rep in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         fft_floor(image, workers)
-        middle = time.perf_counter()
+        middle = clock()
         degrade(image, params[rep % draws], np.random.default_rng(rep), workers=workers)
-        end = time.perf_counter()
+        end = clock()
         ratios.append((end - middle) / (middle - start))
         times.append(end - middle)
         floors.append(middle - start)
@@ -75,10 +77,11 @@ def main() -> None:
     args = parser.parse_args()
     cv2.setNumThreads(-1 if args.workers < 0 else args.workers)  # -1: OpenCV default
     image = random_phantom(args.size, seed=0)
-    print(f"image {args.size}x{args.size}, {args.repeats} repeats, workers={args.workers}")
+    clock = time.thread_time if args.workers == 1 else time.perf_counter
+    print(f"image {args.size}x{args.size}, {args.repeats} repeats, workers={args.workers}, clock {clock.__name__}")
     print(f"{'recipe':<10} {'MP/s':>7} {'ms':>7} {'floor ms':>9} {'x floor (median)':>17} {'x floor (fastest)':>18}")
     for name in recipe_names():
-        row = bench_recipe(name, image, args.repeats, args.draws, args.workers)
+        row = bench_recipe(name, image, args.repeats, args.draws, args.workers, clock)
         print(
             f"{row['recipe']:<10} {row['mpix_s']:7.1f} {row['ms']:7.1f} {row['floor_ms']:9.1f}"
             f" {row['ratio']:17.2f} {row['ratio_fastest']:18.2f}"

@@ -103,12 +103,12 @@ def standard_normal(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndar
     Each draw is the normal quantile at the centre of one of 65536 equiprobable
     bins, picked by 16 random bits: the distribution differs from the normal
     by at most 1/131072 in probability (tails end at 4.3 sigma, beyond which
-    lie 3e-5 of normal draws). About four times as fast as
+    lie 3e-5 of normal draws). About five times as fast as
     ``rng.standard_normal(dtype=numpy.float32)``.
     """
     count = math.prod(shape)
-    index = np.frombuffer(rng.bytes(2 * count), dtype=np.uint16)
-    return np.take(_NORMAL_QUANTILES, index).reshape(shape)
+    bits = rng.bit_generator.random_raw(-(-count // 4))  # 64 random bits make four 16-bit indices
+    return _NORMAL_QUANTILES[bits.view(np.uint16)[:count]].reshape(shape)
 
 
 def scan_distortion(

@@ -51,7 +51,7 @@ def make_phantom(kind: str, size: int | tuple[int, int], seed: int) -> np.ndarra
     kind : str
         One of :data:`PHANTOM_KINDS`.
     size : int or (int, int)
-        Side in pixels, or (rows, columns).
+        Side in pixels, or (rows, columns); at least 8.
     seed : int
         Fixes every random choice.
 
@@ -63,8 +63,8 @@ def make_phantom(kind: str, size: int | tuple[int, int], seed: int) -> np.ndarra
     if kind not in _SURFACES:
         raise ValueError(f"unknown phantom kind {kind!r}; known: {', '.join(PHANTOM_KINDS)}")
     shape = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
-    if min(shape) < 1:
-        raise ValueError(f"phantom size must be positive, got {size}")
+    if min(shape) < 8:
+        raise ValueError(f"phantom sides must be at least 8 px, got {size}")
     rng = np.random.default_rng([seed, PHANTOM_KINDS.index(kind)])
     height, material = _SURFACES[kind](shape, rng)
     return render_se(height, material, rng)

@@ -31,8 +31,10 @@ def test_random_phantom_draws_its_kind_from_the_seed():
 def test_unknown_kind_and_bad_size_are_refused():
     with pytest.raises(ValueError, match="known"):
         make_phantom("clouds", 64, 0)
-    with pytest.raises(ValueError):
-        make_phantom("grains", 0, 0)
+    with pytest.raises(ValueError, match="at least 8"):
+        make_phantom("grains", 4, 0)
+    for kind in PHANTOM_KINDS:
+        assert make_phantom(kind, (8, 300), 0).shape == (8, 300)
 
 
 def image_statistics(image: np.ndarray) -> dict[str, float]:

@@ -6,8 +6,9 @@ the next fast FFT size (often its own), takes one forward and one inverse real
 FFT; the thin bands along the borders that this circular convolution gets
 wrong (as wide as the kernel's half-size, fewer if the FFT size leaves room for
 mirrored padding) are then blurred again on their own, padded, at a few
-percent of the cost. The kernel's transform costs about a quarter of the FFT
-pair, as only its few rows are transformed along x.
+percent of the cost. The kernel's transform is cheap: only its few rows are
+transformed along x, and a kernel symmetric about both axes (a disk, an
+axis-aligned Gaussian) needs only cosine transforms of one quadrant.
 """
 
 from __future__ import annotations
@@ -65,11 +66,16 @@ def _blur_padded(image: np.ndarray, psf: np.ndarray, workers: int) -> np.ndarray
 def _convolve_mirrored(image, psf, shape: tuple[int, int], before: tuple[int, int], workers: int) -> np.ndarray:
     """Circular convolution of ``image`` mirrored out to ``shape`` (``before`` rows and
     columns ahead of it, the rest after), cropped back to ``image``'s place."""
-    after = tuple(s - n - b for s, n, b in zip(shape, image.shape, before))
-    padded = np.pad(image, ((before[0], after[0]), (before[1], after[1])), mode="symmetric")
-    spectrum = fft.rfft2(padded, workers=workers, overwrite_x=True)
+    if shape == image.shape:  # nothing to pad or crop
+        spectrum = fft.rfft2(image, workers=workers)
+    else:
+        after = tuple(s - n - b for s, n, b in zip(shape, image.shape, before))
+        padded = np.pad(image, ((before[0], after[0]), (before[1], after[1])), mode="symmetric")
+        spectrum = fft.rfft2(padded, workers=workers, overwrite_x=True)
     spectrum *= _kernel_spectrum(psf, shape, workers)
     full = fft.irfft2(spectrum, s=shape, workers=workers, overwrite_x=True)
+    if shape == image.shape:
+        return full
     rows, cols = slice(before[0], before[0] + image.shape[0]), slice(before[1], before[1] + image.shape[1])
     return np.ascontiguousarray(full[rows, cols], dtype=np.float32)
 
@@ -96,6 +102,8 @@ def _fix_borders(out, image, psf, before: tuple[int, int], shape: tuple[int, int
 
 def _kernel_spectrum(psf: np.ndarray, shape: tuple[int, int], workers: int) -> np.ndarray:
     """The 2-D real FFT at ``shape`` of ``psf`` centred on the origin (wrapped around)."""
+    if shape[0] % 2 == 0 and shape[1] % 2 == 0 and _mirror_symmetric(psf):
+        return _even_spectrum(psf, shape, workers)
     half_y, half_x = psf.shape[0] // 2, psf.shape[1] // 2
     rows = np.zeros((psf.shape[0], shape[1]), np.float32)
     rows[:, : half_x + 1] = psf[:, half_x:]
@@ -105,3 +113,27 @@ def _kernel_spectrum(psf: np.ndarray, shape: tuple[int, int], workers: int) -> n
     full[: half_y + 1] = rows[half_y:]
     full[shape[0] - half_y :] = rows[:half_y]
     return fft.fft(full, axis=0, workers=workers, overwrite_x=True)
+
+
+def _mirror_symmetric(psf: np.ndarray) -> bool:
+    """Whether ``psf`` is symmetric about both axes (to float32 precision)."""
+    tolerance = 1e-6 * float(np.abs(psf).max())
+    return np.allclose(psf, psf[::-1], rtol=0.0, atol=tolerance) and np.allclose(
+        psf, psf[:, ::-1], rtol=0.0, atol=tolerance
+    )
+
+
+def _even_spectrum(psf: np.ndarray, shape: tuple[int, int], workers: int) -> np.ndarray:
+    """The spectrum of a kernel symmetric about both axes (real) from one quadrant.
+
+    For even lengths, the DFT of an even sequence is the DCT-I of its first half,
+    so two cosine transforms give frequencies ``u <= N / 2``; the others mirror
+    them (``K[N - u] = K[u]``). A quarter of the work of the general path.
+    """
+    half_y, half_x = psf.shape[0] // 2, psf.shape[1] // 2
+    rows = np.zeros((half_y + 1, shape[1] // 2 + 1), np.float32)
+    rows[:, : half_x + 1] = psf[half_y:, half_x:]
+    quadrant = np.zeros((shape[0] // 2 + 1, rows.shape[1]), np.float32)
+    quadrant[: half_y + 1] = fft.dct(rows, type=1, axis=1, workers=workers)
+    spectrum = fft.dct(quadrant, type=1, axis=0, workers=workers, overwrite_x=True)
+    return np.concatenate([spectrum, spectrum[-2:0:-1]], axis=0)

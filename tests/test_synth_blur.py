@@ -18,8 +18,16 @@ def test_matches_direct_convolution_with_mirrored_borders():
     np.testing.assert_allclose(blur(image, kernel), want, atol=2e-6)
 
 
-@pytest.mark.parametrize("kernel", [gaussian_psf(3.0, 1.0, 30.0), disk_psf(4.0, radius_y=2.0, angle=20.0, softness=0.7)])
-def test_rotated_and_elliptical_kernels_match_direct_convolution(kernel):
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        gaussian_psf(3.0, 1.0, 30.0),
+        disk_psf(4.0, radius_y=2.0, angle=20.0, softness=0.7),
+        defocus_psf(3.0, softness=0.5),  # symmetric about both axes: the cosine-transform path
+        gaussian_psf(2.0, 1.0, 0.0),
+    ],
+)
+def test_rotated_elliptical_and_mirror_symmetric_kernels_match_direct_convolution(kernel):
     image = np.random.default_rng(4).random((50, 61)).astype(np.float32)
     want = ndimage.convolve(image.astype(np.float64), kernel.astype(np.float64), mode="reflect")
     np.testing.assert_allclose(blur(image, kernel), want, atol=2e-6)

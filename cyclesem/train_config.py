@@ -9,7 +9,8 @@ options. The result is saved as ``RUN/config.json`` with a top-level
 Groups shared by every model kind (the training runner reads them):
 :class:`TrainSettings`, :class:`DataSettings`, :class:`RuntimeSettings`.
 CycleGAN groups: :class:`GeneratorSettings`, :class:`DiscriminatorSettings`,
-:class:`CycleGanLossWeights`, :class:`AdamSettings`, :class:`CycleGanTrainSettings`.
+:class:`CycleGanLossWeights`, :class:`AdamSettings`, :class:`CycleGanTrainSettings`,
+:class:`UnpairedDataSettings`.
 
 Loss weights (defaults, as in the CycleGAN paper where it has them)
 ---------------------------------------------------------------------
@@ -42,6 +43,7 @@ __all__ = [
     "PRESETS",
     "RuntimeSettings",
     "TrainSettings",
+    "UnpairedDataSettings",
     "resolve_cyclegan_config",
 ]
 
@@ -200,6 +202,14 @@ class DataSettings:
 
 
 @dataclass(frozen=True)
+class UnpairedDataSettings(DataSettings):
+    """:class:`DataSettings` plus the two image folders (recorded so a run can resume)."""
+
+    blurry: str = ""
+    clear: str = ""
+
+
+@dataclass(frozen=True)
 class RuntimeSettings:
     """How the step runs: float16 mixed precision and XLA (GPU switches), or eagerly.
 
@@ -225,7 +235,7 @@ class CycleGanConfig:
     loss: CycleGanLossWeights = field(default_factory=CycleGanLossWeights)
     optimizer: AdamSettings = field(default_factory=AdamSettings)
     train: CycleGanTrainSettings = field(default_factory=CycleGanTrainSettings)
-    data: DataSettings = field(default_factory=DataSettings)
+    data: UnpairedDataSettings = field(default_factory=UnpairedDataSettings)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
 
     def check(self) -> list[str]:

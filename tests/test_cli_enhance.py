@@ -75,13 +75,14 @@ def test_two_inputs_with_one_name_do_not_collide(run_dir, inputs, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["nowhere", "x.png", "--out", "o"], "not a run folder"),
+        (["nowhere", "IN", "--out", "o"], "not a run folder"),
+        (["RUN", "IN", "--out", "IN/a.png/sub"], "cannot make the output folder"),
         (["RUN", "missing.png", "--out", "o"], "file not found"),
         (["RUN", "IN", "--out", "o", "--tile", "40"], "--tile"),
     ],
 )
 def test_user_errors_are_one_line(run_dir, inputs, tmp_path, args, message):
-    args = [{"RUN": str(run_dir), "IN": str(inputs)}.get(a, a) for a in args]
+    args = [a.replace("RUN", str(run_dir)).replace("IN", str(inputs)) for a in args]
     result = CliRunner().invoke(main, ["enhance", *args], catch_exceptions=False)
     assert result.exit_code != 0 and message in result.stderr
     assert "Traceback" not in result.output

@@ -37,9 +37,9 @@ def command(run, inputs, out_dir, overwrite, tile):
     from cyclesem.runs import load_run
 
     spec = _tile_spec(tile)
-    loaded = load_run(run)
     files = io.list_images(inputs)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    loaded = load_run(run)
+    _make_folder(out_dir)
     failures: list[tuple[str, str]] = []
     targets: set[Path] = set()
     for path in tqdm(files, desc="enhance", unit="file", dynamic_ncols=True):
@@ -66,6 +66,15 @@ def _tile_spec(tile: int):
             param_hint="--tile",
         )
     return spec
+
+
+def _make_folder(folder: Path) -> None:
+    from cyclesem.errors import CyclesemError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", folder) from None
 
 
 def _unique(target: Path, targets: set[Path], source: Path) -> Path:

@@ -15,15 +15,13 @@ survive. PSFs are 2-D arrays centred on their middle pixel ``(rows // 2,
 cols // 2)``; they are normalised to sum 1.
 
 Borders: FFT deconvolution treats the image as periodic, so the jump between
-opposite borders rings across the whole image. :func:`wiener` mirror-pads the
-image only up to a size :func:`scipy.fft.next_fast_len` likes, then tapers its
-edges exactly: it splits the image into a periodic part, which it deconvolves,
-and a smooth part that carries the border jumps, which it keeps (periodic plus
-smooth decomposition, L. Moisan, J. Math. Imaging Vis. 39, 2011). The smooth
-part's transform comes from 1-D FFTs of the border rows and columns, so a
-2048 x 2048 image costs one forward and one inverse FFT of 2048 x 2048.
-:func:`richardson_lucy` mirror-pads by the PSF's size and fades the padding to
-the image's mean with a raised-cosine taper.
+opposite borders rings across the whole image. :func:`wiener` and
+:func:`richardson_lucy` mirror-pad the image by the PSF's size (at least 8 px)
+up to a size :func:`scipy.fft.next_fast_len` likes, and fade the padding to the
+image's mean with a raised-cosine taper, so the periodic image is continuous.
+Spectra used to estimate noise, balance and blur come from the periodic part of
+Moisan's periodic plus smooth decomposition (:mod:`cyclesem.fourier`), which
+has no border artefacts.
 """
 
 from __future__ import annotations
@@ -73,7 +71,7 @@ def _margin(psf: np.ndarray) -> int:
 # --------------------------------------------------------------------------- Wiener
 
 
-def wiener(image, psf, balance: float = 1e-2) -> np.ndarray:
+def wiener(image, psf, balance: float = 1e-2, *, pad: bool = True) -> np.ndarray:
     """Wiener-Hunt deconvolution with a Laplacian regulariser and the true PSF.
 
     Parameters
@@ -84,6 +82,12 @@ def wiener(image, psf, balance: float = 1e-2) -> np.ndarray:
         2-D PSF ``h``, centred on its middle pixel; normalised to sum 1.
     balance : float
         ``lambda``, the trade-off between sharpness (small) and noise (large).
+    pad : bool
+        Mirror-pad by the PSF's size and taper (see the module notes): the best
+        borders. ``False`` pads only up to a fast FFT size and tapers exactly
+        instead, by filtering the image's periodic part and keeping its smooth
+        part (Moisan's decomposition): one FFT pair of the image itself, the
+        fastest, with slightly softer borders when ``balance`` is very small.
 
     Returns
     -------
@@ -96,10 +100,9 @@ def wiener(image, psf, balance: float = 1e-2) -> np.ndarray:
     with ``L`` the 5-point Laplacian, the same filter as
     ``skimage.restoration.wiener(image, psf, balance)``. It is the Wiener filter
     for a signal whose power spectrum falls as ``sigma**2 / (lambda |L(f)|**2)``.
-    It filters the periodic part of the image and keeps its smooth part (see
-    the module notes), so borders do not ring; the cost is one forward and one
-    inverse real FFT of the image (mirror-padded to a fast size if need be)
-    plus about fifteen cheap element-wise passes, shared among the CPU cores.
+    Borders do not ring (``pad``); the cost is one forward and one inverse
+    real FFT plus eight to fifteen cheap element-wise passes, shared among the
+    CPU cores.
 
     Examples
     --------
@@ -111,10 +114,13 @@ def wiener(image, psf, balance: float = 1e-2) -> np.ndarray:
     image, psf = _as_image(image), _as_psf(psf)
     if not balance > 0:
         raise ValueError(f"balance must be > 0, got {balance}")
-    padded = fourier.mirror_pad(image, max(0, max(psf.shape) - min(image.shape)))  # the grid must hold the PSF
+    if pad:
+        padded = fourier.pad_and_taper(image, _margin(psf))
+    else:
+        padded = fourier.mirror_pad(image, max(0, max(psf.shape) - min(image.shape)))  # the grid must hold the PSF
     shape = padded.array.shape
     spectrum = fft.rfft2(padded.array, workers=-1)
-    fourier.apply_wiener_filter(spectrum, padded.array, psf, balance)
+    fourier.apply_wiener_filter(spectrum, shape, psf, balance, image=None if pad else padded.array)
     return padded.crop(fft.irfft2(spectrum, s=shape, workers=-1, overwrite_x=True))
 
 

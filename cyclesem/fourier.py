@@ -56,15 +56,21 @@ def frequencies(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
 class Transfer:
     """Rows of an OTF ``H`` on an ``rfft2`` grid, computed on demand.
 
-    ``fill(rows, out)`` writes ``scale * H[rows]`` (complex64); ``power(rows,
-    filled, out)`` writes ``power_scale * |H[rows]|**2`` (float32) given what
-    ``fill`` wrote. A separable OTF (``factors``) costs one multiplication per value.
+    ``fill(rows, out)`` writes ``scale * H[rows]``; ``power(rows, filled, out)``
+    writes ``power_scale * |H[rows]|**2`` (float32) given what ``fill`` wrote.
+    ``H`` is complex64, or float32 when ``real`` (a centrosymmetric PSF). A
+    separable OTF (``factors``, rows times columns) costs one multiplication per value.
     """
 
     factors: tuple | None
     whole: np.ndarray | None
     scale: float
     power_scale: float
+    real: bool
+
+    @property
+    def dtype(self):
+        return np.float32 if self.real else np.complex64
 
     def fill(self, rows: slice, out: np.ndarray) -> None:
         if self.whole is not None:
@@ -75,51 +81,69 @@ class Transfer:
             np.matmul(self.factors[0][rows], self.factors[1], out=out)
 
     def power(self, rows: slice, filled: np.ndarray, out: np.ndarray) -> None:
+        ratio = np.float32(self.power_scale / self.scale**2)
         if self.factors is not None and self.factors[0].shape[1] == 1:
             along_y, along_x = self.factors
-            ratio = np.float32(self.power_scale / self.scale**2)
             np.multiply(np.abs(along_y[rows]) ** 2 * ratio, np.abs(along_x) ** 2, out=out)
-        else:
-            np.abs(filled, out=out)
-            np.square(out, out=out)
-            out *= np.float32(self.power_scale / self.scale**2)
+            return
+        np.abs(filled, out=out)
+        np.square(out, out=out)
+        out *= ratio
 
 
-def transfer_function(psf: np.ndarray, shape: tuple[int, int], *, conjugate=False, scale=1.0, power_scale=None) -> Transfer:
+def transfer_function(psf: np.ndarray, shape: tuple[int, int], *, conjugate=False, scale=1.0, power_scale=None):
     """The OTF of ``psf`` on the ``rfft2`` grid of ``shape`` (see :class:`Transfer`).
 
     The OTF equals ``rfft2(ifftshift(psf zero-padded to shape))``: the PSF
     centre sits at pixel (0, 0); ``conjugate`` gives its complex conjugate.
-    ``power_scale`` defaults to ``scale**2``. A small PSF is split into separable
-    parts by its SVD (one part for a round or axis-aligned Gaussian), each
-    transformed by two small DFT matrices, instead of an FFT of the padded PSF.
-    A large PSF takes that FFT.
+    ``power_scale`` defaults to ``scale**2``. A centrosymmetric PSF of odd sides
+    (Gaussians, disks) has a real OTF. A small PSF is split into separable parts
+    by its SVD (one part for a round or axis-aligned Gaussian), each transformed
+    by two small DFT matrices, instead of an FFT of the padded PSF. A large PSF
+    takes that FFT.
     """
     power_scale = scale**2 if power_scale is None else power_scale
     taps_y, taps_x = psf.shape
     if taps_y > shape[0] or taps_x > shape[1]:
         raise ValueError(f"the PSF {psf.shape} is larger than the image {shape}")
+    symmetric = np.allclose(psf, psf[::-1, ::-1], rtol=0, atol=1e-7 * np.abs(psf).max())
+    real = taps_y % 2 == 1 and taps_x % 2 == 1 and symmetric
     if max(psf.shape) > _DFT_OTF_MAX_TAPS:
         padded = np.zeros(shape, np.float32)
         padded[:taps_y, :taps_x] = psf
         whole = fft.rfft2(np.roll(padded, (-(taps_y // 2), -(taps_x // 2)), axis=(0, 1)), workers=-1)
-        return Transfer(None, np.conj(whole) if conjugate else whole, scale, power_scale)
+        whole = whole.real.copy() if real else (np.conj(whole) if conjugate else whole)
+        return Transfer(None, whole, scale, power_scale, real)
+    factors = _separable_factors(psf, shape, -1.0 if conjugate else 1.0, scale)
+    if real:  # H = Re(Ay Ax) = [Re Ay, -Im Ay] [Re Ax; Im Ax]
+        along_y, along_x = factors
+        if along_y.shape[1] == 1 and np.abs(along_y.imag).max() <= 1e-6 * np.abs(along_y).max():
+            factors = (along_y.real, along_x.real)
+        else:
+            factors = (np.hstack([along_y.real, -along_y.imag]), np.vstack([along_x.real, along_x.imag]))
+    return Transfer(tuple(np.ascontiguousarray(f, dtype=np.float32 if real else np.complex64) for f in factors),
+                    None, scale, power_scale, real)
+
+
+def _separable_factors(psf: np.ndarray, shape: tuple[int, int], sign: float, scale: float):
+    """``(Ay, Ax)`` with ``scale * OTF = Ay @ Ax`` (complex128): the PSF's SVD parts, DFT'd."""
     columns, weights, lines = np.linalg.svd(psf)
     rank = max(1, int(np.sum(weights > _SVD_TOLERANCE * weights[0])))
-    sign = 2j * np.pi if conjugate else -2j * np.pi
     freq_y, freq_x = frequencies(shape)
-    dft_y = np.exp(sign * freq_y * (np.arange(taps_y) - taps_y // 2)[None, :])
-    dft_x = np.exp(sign * freq_x.T * (np.arange(taps_x) - taps_x // 2)[None, :])
+    taps_y, taps_x = psf.shape
+    dft_y = np.exp(-sign * 2j * np.pi * freq_y * (np.arange(taps_y) - taps_y // 2)[None, :])
+    dft_x = np.exp(-sign * 2j * np.pi * freq_x.T * (np.arange(taps_x) - taps_x // 2)[None, :])
     along_y = np.einsum("ik,kr->ir", dft_y, columns[:, :rank] * (weights[:rank] * scale))  # no BLAS threads
     along_x = np.einsum("rk,jk->rj", lines[:rank], dft_x)
-    return Transfer((along_y.astype(np.complex64), along_x.astype(np.complex64)), None, scale, power_scale)
+    return along_y, along_x
 
 
 def otf(psf: np.ndarray, shape: tuple[int, int], *, conjugate: bool = False) -> np.ndarray:
     """The whole OTF (see :func:`transfer_function`), complex64."""
-    out = np.empty((shape[0], shape[1] // 2 + 1), np.complex64)
-    transfer_function(psf, shape, conjugate=conjugate).fill(slice(None), out)
-    return out
+    transfer = transfer_function(psf, shape, conjugate=conjugate)
+    out = np.empty((shape[0], shape[1] // 2 + 1), transfer.dtype)
+    transfer.fill(slice(None), out)
+    return out.astype(np.complex64)
 
 
 def laplacian_axes(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -172,20 +196,21 @@ def smooth_spectrum(image: np.ndarray) -> np.ndarray:
     return smooth
 
 
-def apply_wiener_filter(spectrum: np.ndarray, image: np.ndarray, psf: np.ndarray, balance: float) -> None:
-    """``Y <- G (Y - S) + S``, ``G = conj(H) / (|H|**2 + balance |L|**2)``, in place.
+def apply_wiener_filter(spectrum: np.ndarray, shape: tuple[int, int], psf, balance: float, *, image=None) -> None:
+    """``Y <- G Y``, ``G = conj(H) / (|H|**2 + balance |L|**2)``, in place.
 
-    ``Y`` is the spectrum of ``image``; ``S`` its smooth part (see
-    :func:`border_jumps`), kept as it is while the periodic part is filtered.
-    Written as ``G = (conj(H) / b) / (|H|**2 / b + L**2)`` with ``b = balance``.
-    Row blocks small enough to stay in cache and scratch buffers reused from
-    block to block keep it to about fifteen cheap passes; the rows are shared
-    among the CPU cores (numpy releases the GIL in its loops).
+    ``Y`` is the ``rfft2`` of an image of ``shape``. Given that ``image``, only its
+    periodic part is filtered and its smooth part ``S`` kept:
+    ``Y <- G (Y - S) + S`` (see :func:`border_jumps`). Written as
+    ``G = (conj(H) / b) / (|H|**2 / b + L**2)`` with ``b = balance``. Row blocks
+    small enough to stay in cache, and scratch buffers reused from block to
+    block, keep it to eight to fifteen cheap passes; the rows are shared among
+    the CPU cores (numpy releases the GIL in its loops).
     """
     parts = (
-        transfer_function(psf, image.shape, conjugate=True, scale=1.0 / balance, power_scale=1.0 / balance),
-        border_jumps(image),
-        laplacian_axes(image.shape),
+        transfer_function(psf, shape, conjugate=True, scale=1.0 / balance, power_scale=1.0 / balance),
+        laplacian_axes(shape),
+        None if image is None else border_jumps(image),
     )
     workers = max(1, min(os.cpu_count() or 1, spectrum.shape[0] // (4 * _FILTER_BLOCK_ROWS)))
     bounds = np.linspace(0, spectrum.shape[0], workers + 1).astype(int)
@@ -198,26 +223,30 @@ def apply_wiener_filter(spectrum: np.ndarray, image: np.ndarray, psf: np.ndarray
 
 def _filter_rows(spectrum: np.ndarray, first: int, last: int, parts) -> None:
     """The filter of :func:`apply_wiener_filter` on rows ``first:last``, block by block."""
-    transfer, jumps, (along_y, along_x) = parts
+    transfer, (along_y, along_x), jumps = parts
     block_shape = (min(_FILTER_BLOCK_ROWS, last - first), spectrum.shape[1])
-    gain, smooth, scratch = (np.empty(block_shape, np.complex64) for _ in range(3))
+    gain = np.empty(block_shape, transfer.dtype)
     denominator, laplacian, square = (np.empty(block_shape, np.float32) for _ in range(3))
+    smooth, scratch = np.empty(block_shape, np.complex64), np.empty(block_shape, np.complex64)
     for start in range(first, last, block_shape[0]):
         rows = slice(start, min(start + block_shape[0], last))
         n = rows.stop - rows.start
-        g, s, d, lap = gain[:n], smooth[:n], denominator[:n], laplacian[:n]
+        g, d, lap = gain[:n], denominator[:n], laplacian[:n]
         transfer.fill(rows, g)  # conj(H) / b, then G
-        transfer.power(rows, g, d)
+        transfer.power(rows, g, d)  # |H|**2 / b
         np.add(along_y[rows], along_x, out=lap)
-        d += np.multiply(lap, lap, out=square[:n])
+        d += np.square(lap, out=square[:n])
         np.reciprocal(d, out=d)
         g *= d
+        block = spectrum[rows]
+        if jumps is None:
+            block *= g
+            continue
+        s = smooth[:n]
         jumps(rows, s, scratch[:n])  # -V, then S = -V / L
         if start == 0:
             lap[0, 0] = 1.0  # S(0, 0) = 0: V(0, 0) is 0
-        np.reciprocal(lap, out=lap)
-        s *= lap
-        block = spectrum[rows]
+        s *= np.reciprocal(lap, out=lap)
         block -= s
         block *= g
         block += s
@@ -238,8 +267,8 @@ class Padded:
 def mirror_pad(image: np.ndarray, margin: int = 0) -> Padded:
     """Mirror-pad by at least ``margin`` on each side, up to a fast FFT size (no copy if none is needed)."""
     height, width = image.shape
-    size_y = fft.next_fast_len(height + 2 * margin)
-    size_x = fft.next_fast_len(width + 2 * margin)
+    size_y = fft.next_fast_len(height + 2 * margin, real=True)  # 5-smooth: faster than 7- or 11-smooth
+    size_x = fft.next_fast_len(width + 2 * margin, real=True)
     if (size_y, size_x) == image.shape:
         return Padded(image, slice(0, height), slice(0, width))
     top, left = (size_y - height) // 2, (size_x - width) // 2

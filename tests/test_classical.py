@@ -37,10 +37,11 @@ def test_wiener_with_true_psf_raises_psnr_by_several_db(clear, blurred):
     assert _psnr(clear, restored) > _psnr(clear, image) + 3.0
 
 
-def test_wiener_is_at_least_as_good_as_scikit_image_on_the_same_input(clear, blurred):
+@pytest.mark.parametrize("pad", [True, False])
+def test_wiener_is_at_least_as_good_as_scikit_image_on_the_same_input(clear, blurred, pad):
     image, psf = blurred
     for balance in (1e-3, 1e-2):
-        ours = classical.wiener(image, psf, balance=balance)
+        ours = classical.wiener(image, psf, balance=balance, pad=pad)
         theirs = restoration.wiener(image, psf, balance, clip=False)
         assert _psnr(clear, ours) >= _psnr(clear, theirs)
 

@@ -46,14 +46,16 @@ def test_smooth_part_solves_the_border_jump_poisson_equation():
 
 
 @pytest.mark.parametrize("shape", [(65, 77), (300, 301)])
-def test_wiener_filter_in_place_equals_the_formula(shape):
-    rng = np.random.default_rng(2)
-    image = rng.random(shape).astype(np.float32)
-    psf = gaussian_psf(2.0, 1.3, 20.0)
+@pytest.mark.parametrize("keep_smooth_part", [False, True])
+def test_wiener_filter_in_place_equals_the_formula(shape, keep_smooth_part):
+    image = np.random.default_rng(2).random(shape).astype(np.float32)
     spectrum = fft.rfft2(image).astype(np.complex64)
-    transfer, smooth = _centred_fft(psf, shape), fourier.smooth_spectrum(image)
-    expected = (spectrum - smooth) * np.conj(transfer) / (np.abs(transfer) ** 2 + 0.01 * fourier.laplacian_power(shape)) + smooth
-    fourier.apply_wiener_filter(spectrum, image, psf, 0.01)
+    psf = gaussian_psf(2.0, 1.3, 20.0)
+    transfer = _centred_fft(psf, shape)
+    gain = np.conj(transfer) / (np.abs(transfer) ** 2 + 0.01 * fourier.laplacian_power(shape))
+    smooth = fourier.smooth_spectrum(image) if keep_smooth_part else 0.0
+    expected = (spectrum - smooth) * gain + smooth
+    fourier.apply_wiener_filter(spectrum, shape, psf, 0.01, image=image if keep_smooth_part else None)
     np.testing.assert_allclose(spectrum, expected, atol=1e-5 * np.abs(expected).max())
 
 

@@ -384,7 +384,8 @@ def _title(source: Source) -> str:
         recipe = source.description.get("recipe")
         name = Path(source.description["benchmark"]).name
         return f"Comparison on benchmark {name}" + (f" (recipe {recipe})" if recipe else "")
-    return f"Comparison on real pairs from {Path(source.description['blurry images']).name}"
+    blurry, sharp = (Path(source.description[key]) for key in ("blurry images", "sharp images"))
+    return f"Comparison on real pairs: {blurry.parent.name}/{blurry.name} against {sharp.parent.name}/{sharp.name}"
 
 
 def _provenance(source: Source, methods: list[Method], command: str, seconds: float) -> dict:

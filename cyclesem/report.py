@@ -156,11 +156,12 @@ def _decimals(column: str, value: float) -> int:
 def _number(column: str, value: float, decimals: int | None = None) -> str:
     if not math.isfinite(value):
         return "inf" if value > 0 else "n/a"
-    return f"{value:.{_decimals(column, value) if decimals is None else decimals}f}"
+    decimals = _decimals(column, value) if decimals is None else decimals
+    return f"{value:.{decimals}f}" if decimals <= 5 else f"{value:.2e}"
 
 
 def _cell(row: SummaryRow, column: str) -> str:
-    """``mean ± std``, both with the mean's decimals."""
+    """``mean ± std``, both with the mean's decimals (scientific notation below 0.001)."""
     decimals = _decimals(column, row.mean[column])
     return f"{_number(column, row.mean[column], decimals)} ± {_number(column, row.std[column], decimals)}"
 
@@ -319,7 +320,7 @@ def _html_table(summary: list[SummaryRow], reference: dict) -> str:
     if reference:
         cells = "".join(f"<td>{_esc(_number(c, reference[c])) if c in reference else ''}</td>" for c in COLUMNS)
         body.append(f"<tr class='reference'><td class='name'>clear (reference)</td><td></td>{cells}</tr>")
-    return f"<table class='summary'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class='wide'><table class='summary'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _html_remarks(notes: list[str], failures: list) -> str:
@@ -408,7 +409,7 @@ main{max-width:1360px;margin:0 auto;padding:24px 32px 48px;background:#fff}
 h1{font-size:26px;margin:8px 0 2px}h2{font-size:20px;margin:32px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
 h3{font-size:15px;margin:20px 0 6px;font-family:ui-monospace,Menlo,Consolas,monospace}
 .meta{color:#57606a;margin:0 0 12px}.legend{color:#57606a;font-size:13px;max-width:980px}
-table.summary{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:14px}
+.wide{overflow-x:auto}table.summary{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:14px}
 table.summary th,table.summary td{padding:6px 10px;text-align:right;border-bottom:1px solid #e5e7eb;white-space:nowrap}
 table.summary th{background:#f6f8fa;border-bottom:2px solid #d0d7de}
 table.summary td.name,table.summary th:first-child{text-align:left;font-weight:600}

@@ -19,8 +19,10 @@ opposite borders rings across the whole image. :func:`wiener` and
 :func:`richardson_lucy` mirror-pad the image by the PSF's size (at least 8 px)
 up to a size :func:`scipy.fft.next_fast_len` likes, and fade the padding to the
 image's mean with a raised-cosine taper, so the periodic image is continuous.
-Spectra used to estimate noise, balance and blur come from the periodic part of
-Moisan's periodic plus smooth decomposition (:mod:`cyclesem.fourier`), which
+``wiener(..., pad=False)`` instead filters only the periodic part of Moisan's
+periodic plus smooth decomposition (:mod:`cyclesem.fourier`) and keeps the
+smooth part: no padding, so one FFT pair of the image itself. The spectra used
+to estimate the balance and the blur also come from that periodic part, which
 has no border artefacts.
 """
 

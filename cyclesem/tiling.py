@@ -9,10 +9,13 @@ its output near a tile's edge is spoiled by the padding it sees there. So:
 * tiles have sides that are multiples of ``stride`` and origins on the same
   grid, so every tile sees the same pixels at the same phase as the whole
   image would;
-* where two tiles meet, each discards ``margin`` pixels of its edge and the two
-  cross-fade over ``blend`` pixels with a raised-cosine window (flat in the
-  centre). Tiles that touch the image border keep their full weight there, so
-  border pixels see exactly the padding the whole image would see.
+* where two tiles meet, each discards at least ``margin`` pixels of its edge
+  and the two cross-fade over ``blend`` pixels with a raised-cosine window
+  (flat in the centre). Tiles that touch the image border keep their full
+  weight there, so border pixels see exactly the padding the whole image
+  would see;
+* tiles are as few as the largest allowed side needs, and shrunk to the
+  smallest side that still covers the image, so little work is repeated.
 
 Windows are separable and normalised per axis, so the weights of all tiles sum
 to 1 at every pixel: a constant prediction stays constant (no seams), and
@@ -29,7 +32,16 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["TileSpec", "Tile", "TilePlan", "AxisPlan", "plan_axis", "predict_tiled", "reflect_index"]
+__all__ = [
+    "AxisPlan",
+    "Tile",
+    "TilePlan",
+    "TileSpec",
+    "plan_axis",
+    "predict_tiled",
+    "reflect_index",
+    "stride_padding",
+]
 
 
 @dataclass(frozen=True)

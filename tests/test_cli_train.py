@@ -68,7 +68,6 @@ def test_bad_settings_are_listed_together(folders, tmp_path):
 
 
 def test_usage_errors(folders, tmp_path):
-    one_line_error(invoke("--paired", "--blurry", folders[0]), "not built yet")
     one_line_error(invoke("--blurry", folders[0]), "--unpaired")
     one_line_error(invoke("--unpaired", "--blurry", folders[0]), "--clear", "--out")
     one_line_error(invoke("--resume", tmp_path, "--preset", "tiny"), "--resume takes only --steps", "--preset")

@@ -21,9 +21,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +32,7 @@ from tqdm import tqdm
 
 from cyclesem import __version__, classical, report
 from cyclesem.errors import CyclesemError
+from cyclesem.folders import building_folder, check_output_folder
 from cyclesem.io import list_images, read_image
 from cyclesem.metrics import no_reference_scores, score_pair
 from cyclesem.pairs import match_pairs
@@ -277,7 +276,7 @@ def run_comparison(
         Unknown methods, or ``out_dir`` exists without ``overwrite``.
     """
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir, overwrite)
+    check_output_folder(out_dir, overwrite)
     chosen, failures = resolve_methods(methods)
     chosen, notes = _usable_methods(chosen, source)
     collected = _Collected(failures=list(failures))
@@ -300,13 +299,6 @@ def run_comparison(
     )
     html = _write_outputs(out_dir, overwrite, context)
     return Comparison(collected.rows, summary, reference, collected.failures, notes, out_dir, html)
-
-
-def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CyclesemError("exists and is not a folder", out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()) and not overwrite:
-        raise CyclesemError("exists (use --overwrite to replace it)", out_dir)
 
 
 def _usable_methods(methods: list[Method], source: Source) -> tuple[list[Method], list[str]]:
@@ -403,22 +395,8 @@ def _provenance(source: Source, methods: list[Method], command: str, seconds: fl
 
 def _write_outputs(out_dir: Path, overwrite: bool, context: report.ReportContext) -> Path:
     """Write the report files in a temporary sibling folder, then rename it into place."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    temp = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
-    temp.mkdir()
-    try:
+    with building_folder(out_dir, overwrite=overwrite) as temp:
         report.write_csv(context.rows, temp / "metrics.csv")
         report.write_markdown(context, temp / "report.md")
         report.write_html(context, temp / "report.html")
-        if out_dir.exists():
-            _check_out_dir(out_dir, overwrite)
-            old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-            out_dir.rename(old)
-            temp.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            temp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
     return out_dir / "report.html"

@@ -26,8 +26,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -38,6 +36,7 @@ from tqdm import tqdm
 from cyclesem import __version__
 from cyclesem.config import to_dict
 from cyclesem.errors import CyclesemError
+from cyclesem.folders import building_folder
 from cyclesem.io import list_images, read_image, write_image
 from synth.degrade import degrade
 from synth.phantoms import PHANTOM_KINDS, make_phantom
@@ -121,18 +120,11 @@ def make_benchmark(
     _check_options(out_dir, seed, source_dir, n_phantoms, size, test_fraction, overwrite)
     sources = _file_sources(Path(source_dir)) if source_dir is not None else _phantom_sources(n_phantoms, seed)
     order, n_test = _plan(len(sources), test_fraction, seed)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    temp = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
-    temp.mkdir()
-    try:
+    with building_folder(out_dir, overwrite=overwrite) as temp:
         manifest = _header(recipe, seed, size, test_fraction, source_dir, n_phantoms)
         _write_sources(temp, [sources[i] for i in order], n_test, recipe, seed, size, manifest, on_skip, progress)
         _check_roles(manifest["images"], n_test > 0, out_dir)
         (temp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _move_into_place(temp, out_dir, overwrite)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
     return out_dir
 
 
@@ -279,15 +271,3 @@ def _check_roles(images: list[dict], with_test: bool, out_dir: Path) -> None:
     missing = [f"{split}/{role}" for split, role in wanted if (split, role) not in present]
     if missing:
         raise CyclesemError(f"no readable source left for {', '.join(missing)}", out_dir)
-
-
-def _move_into_place(temp: Path, out_dir: Path, overwrite: bool) -> None:
-    if out_dir.exists():
-        if not overwrite:
-            raise CyclesemError("exists (use --overwrite to replace it)", out_dir)
-        old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-        out_dir.rename(old)
-        temp.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        temp.rename(out_dir)

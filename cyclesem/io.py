@@ -22,7 +22,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 import numpy as np
 
@@ -172,6 +172,7 @@ def read_image(path: str | os.PathLike) -> SemImage:
         raw, meta = _decode_tiff(data, path)
     else:
         raw, meta = _decode_opencv(data, kind, path), {}
+    del data  # the encoded bytes are not needed past decoding (bounded memory for huge files)
     if raw.dtype.kind not in "uifb":
         raise CyclesemError(f"unsupported sample type {raw.dtype}", path)
     grey, channels = _to_grey(raw, path)
@@ -325,9 +326,10 @@ def _dtype_scale(dtype: np.dtype) -> float:
 
 def _to_float(grey: np.ndarray) -> np.ndarray:
     """float32 pixels: integers divided by their dtype's maximum, floats kept."""
-    if grey.dtype.kind in "ui":
-        return (grey.astype(np.float64) / _dtype_scale(grey.dtype)).astype(np.float32)
-    return grey.astype(np.float32)
+    pixels = grey.astype(np.float32)
+    if grey.dtype.kind in "ui":  # float32 division is exact enough to round back to the integers
+        np.divide(pixels, np.float32(_dtype_scale(grey.dtype)), out=pixels)
+    return pixels
 
 
 def _value_range(grey: np.ndarray) -> tuple[float, float]:
@@ -380,12 +382,11 @@ def write_image(
     out_dtype = _output_dtype(kind, like, dtype, path)
     frame = _assemble_frame(np.asarray(content), like, out_dtype)
     tags = like.info.vendor_tags if like is not None and kind == "tiff" else ()
-    payload = _encode(frame, kind, tags, path)
     if path.is_dir():
         raise CyclesemError("is a folder; give an output file name", path)
     if path.exists() and not overwrite:
         raise CyclesemError("exists (use --overwrite)", path)
-    _write_atomically(path, payload)
+    _write_atomically(path, lambda handle: _encode(frame, kind, tags, path, handle))
     return path
 
 
@@ -411,38 +412,51 @@ def _output_dtype(kind: str, like: SemImage | None, dtype, path: Path) -> np.dty
 
 
 def _assemble_frame(content: np.ndarray, like: SemImage | None, out_dtype: np.dtype) -> np.ndarray:
-    """``content`` in ``out_dtype`` with ``like``'s info bar rows below it."""
+    """``content`` in ``out_dtype`` with ``like``'s info bar rows below it (one allocation)."""
     if content.ndim != 2:
         raise ValueError(f"content must be 2-D (H, W), got shape {content.shape}")
-    body = _from_float(content, out_dtype)
-    if like is None or like.info.info_bar_rows == 0:
-        return body
-    bar = like.info_bar_raw
-    if bar.shape[1] != body.shape[1]:
-        raise ValueError(f"content width {body.shape[1]} differs from the info bar's {bar.shape[1]}")
-    if bar.dtype != out_dtype:
-        bar = _from_float(like.info_bar, out_dtype)
-    return np.concatenate([body, bar], axis=0)
+    bar_rows = 0 if like is None else like.info.info_bar_rows
+    frame = np.empty((content.shape[0] + bar_rows, content.shape[1]), out_dtype)
+    _from_float(content, out_dtype, out=frame[: content.shape[0]])
+    if bar_rows:
+        bar = like.info_bar_raw
+        if bar.shape[1] != content.shape[1]:
+            raise ValueError(f"content width {content.shape[1]} differs from the info bar's {bar.shape[1]}")
+        if bar.dtype == out_dtype:
+            frame[content.shape[0]:] = bar
+        else:
+            _from_float(like.info_bar, out_dtype, out=frame[content.shape[0]:])
+    return frame
 
 
-def _from_float(pixels: np.ndarray, out_dtype: np.dtype) -> np.ndarray:
-    """float pixels to ``out_dtype``: rounded and clipped for integers, kept for floats."""
-    if out_dtype.kind == "f":
-        return pixels.astype(out_dtype)
-    info = np.iinfo(out_dtype)
-    scaled = np.round(np.nan_to_num(pixels.astype(np.float64)) * info.max)
-    return np.clip(scaled, info.min, info.max).astype(out_dtype)
+_CHUNK_ROWS = 256  # rows converted at a time, so huge images need no full-size temporaries
 
 
-def _encode(frame: np.ndarray, kind: str, tags, path: Path) -> bytes:
-    """The file's bytes; the same pixels always give the same bytes."""
+def _from_float(pixels: np.ndarray, out_dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
+    """float pixels to ``out_dtype``: rounded and clipped for integers, kept for floats.
+
+    Converts ``_CHUNK_ROWS`` rows at a time into ``out`` (allocated if None).
+    """
+    out = np.empty(pixels.shape, out_dtype) if out is None else out
+    for start in range(0, pixels.shape[0], _CHUNK_ROWS):
+        rows = slice(start, start + _CHUNK_ROWS)
+        if out_dtype.kind == "f":
+            out[rows] = pixels[rows]
+            continue
+        info = np.iinfo(out_dtype)
+        scaled = np.round(np.nan_to_num(pixels[rows].astype(np.float64)) * info.max)
+        out[rows] = np.clip(scaled, info.min, info.max)
+    return out
+
+
+def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
+    """Write the file's bytes to ``handle``; the same pixels always give the same bytes."""
     if kind == "tiff":
         import tifffile
 
-        buffer = io.BytesIO()
         extratags = [(code, tiff_dtype, count, raw, True) for code, tiff_dtype, count, raw in tags]
-        tifffile.imwrite(buffer, frame, photometric="minisblack", metadata=None, extratags=extratags)
-        return buffer.getvalue()
+        tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags)
+        return
     import cv2
 
     suffix = {"png": ".png", "jpeg": ".jpg", "bmp": ".bmp"}[kind]
@@ -450,20 +464,19 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path) -> bytes:
     ok, encoded = cv2.imencode(suffix, frame, params)
     if not ok:
         raise CyclesemError(f"could not encode the image as {kind.upper()}", path)
-    return encoded.tobytes()
+    handle.write(encoded.data)
 
 
-def _write_atomically(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to a temporary file beside ``path``, then rename it."""
+def _write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", path.parent) from None
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+        with open(temp, "xb") as handle:
+            write(handle)
         os.replace(temp, path)
     except OSError as exc:
         temp.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Tests for `cyclesem info` (and the temporary `cyclesem demo`) through the CLI."""
+"""Tests for `cyclesem info` through the CLI."""
 
 from __future__ import annotations
 
@@ -116,14 +116,3 @@ def test_folder_argument_expands_to_its_images(tmp_path):
 def test_format_quantity(value, unit, text):
     assert format_quantity(value, unit) == text
 
-
-def test_demo_writes_a_16_bit_image_with_a_bar_and_describes_it(tmp_path):
-    out = tmp_path / "demo"
-    result = run("demo", "--out", out, "--quick")
-    assert result.exit_code == 0, result.output
-    written = tifffile.imread(out / "demo-sem.tif")
-    assert written.dtype == np.uint16 and written.shape == (256, 256)
-    assert "16 rows at the bottom" in result.stdout
-    again = run("demo", "--out", out, "--quick")
-    assert again.exit_code == 1 and "exists (use --overwrite)" in again.stderr
-    assert run("demo", "--out", out, "--quick", "--overwrite").exit_code == 0

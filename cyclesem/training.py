@@ -9,6 +9,11 @@ the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest:
   ``keep_checkpoints`` kept), ``generator.keras`` (``task.export_model``,
   refreshed with every checkpoint), ``losses.csv``, ``samples/step_NNNNNN.png``
   and, when ``tensorboard`` is installed, TensorBoard logs in ``logs/``;
+- validation, when the task has a ``validate`` method: every
+  ``settings.validate_every`` steps and at the last step, its scores go to
+  ``losses.csv`` as ``val_<name>`` and above the progress bar, and the network
+  with the highest ``task.best_metric`` so far is exported as ``best.keras``
+  (``state.json["best"]`` says its step and scores);
 - a checkpoint holds every variable of the model (networks, non-trainable state
   such as image pools and step counters) and of its optimizers (moments and
   step counters, hence the learning-rate schedule's position). Data streams are
@@ -54,7 +59,8 @@ LOSSES_CSV = "losses.csv"
 CONFIG_FILE = "config.json"
 STATE_FILE = "state.json"
 MODEL_FILE = "generator.keras"
-_RUN_ITEMS = (CONFIG_FILE, STATE_FILE, MODEL_FILE, LOSSES_CSV, CHECKPOINTS, SAMPLES, "logs")
+BEST_MODEL_FILE = "best.keras"
+_RUN_ITEMS = (CONFIG_FILE, STATE_FILE, MODEL_FILE, BEST_MODEL_FILE, LOSSES_CSV, CHECKPOINTS, SAMPLES, "logs")
 
 
 class TrainingTask(Protocol):
@@ -97,6 +103,11 @@ class TrainingTask(Protocol):
 
     def sample_rows(self, model) -> list:
         """Preview rows of 2-D images (normalised units) for ``samples/step_N.png``."""
+
+    # Optional: tasks with validation data also define
+    #   best_metric: str                      (a key of validate's scores, higher is better)
+    #   validate(model) -> dict[str, float]   ({} when there is no validation data)
+    # and their settings a ``validate_every`` interval in steps.
 
 
 @dataclass(frozen=True)
@@ -316,6 +327,7 @@ class _Session:
         self.previous_seconds = float(read_state(run_dir).get("seconds", 0.0)) if start_step else 0.0
         self.started = time.monotonic()
         self.losses = _LossLog(run_dir, start_step)
+        self.best = read_state(run_dir).get("best") if start_step else None
 
     @property
     def seconds(self) -> float:
@@ -324,12 +336,33 @@ class _Session:
     def after_step(self, logs: dict) -> None:
         self.step += 1
         every = self.settings
+        row = {}
         if self.step % every.log_every == 0 or self.step == every.steps:
-            self.losses.add(self.step, self.seconds, {k: float(v) for k, v in logs.items()})
+            row.update((k, float(v)) for k, v in logs.items())
+        if hasattr(self.task, "validate") and (self.step % every.validate_every == 0
+                                               or self.step == every.steps):
+            row.update(self.validate())
+        if row:
+            self.losses.add(self.step, self.seconds, row)
         if self.step % every.sample_every == 0:
             self.write_sample()
         if self.step % every.checkpoint_every == 0:
             self.save()
+
+    def validate(self) -> dict:
+        """Score the model on the task's validation data; export it as ``best.keras`` if best so far."""
+        scores = {k: float(v) for k, v in self.task.validate(self.model).items()}
+        if not scores:
+            return {}
+        key = self.task.best_metric
+        improved = self.best is None or scores[key] > self.best[key]
+        if improved:
+            exported = self.task.export_model(self.model)
+            _write_atomic(self.run_dir / BEST_MODEL_FILE, exported.save)
+            self.best = {"step": self.step, **scores}
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in scores.items())
+        self.log(f"step {self.step}: validation {shown}" + (" (best so far)" if improved else ""))
+        return {f"val_{k}": v for k, v in scores.items()}
 
     def write_sample(self) -> None:
         if self.sampled_step == self.step:
@@ -347,11 +380,12 @@ class _Session:
             _write_atomic(self.run_dir / MODEL_FILE, exported.save)
             self.saved_step = self.step
         self.losses.flush()
-        _write_json(self.run_dir / STATE_FILE, {
+        state = {
             "step": self.step, "steps": self.settings.steps, "kind": self.task.kind,
             "seconds": round(self.seconds, 1), "finished": finished,
             "checkpoint": checkpoint.relative_to(self.run_dir).as_posix(),
-        })
+        }
+        _write_json(self.run_dir / STATE_FILE, state | ({"best": self.best} if self.best else {}))
 
 
 def _callback(session: _Session, bar):

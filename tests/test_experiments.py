@@ -1,0 +1,72 @@
+"""Experiment files of experiments/synthetic and experiments/ablation_edge load and name real things."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from cyclesem.compare import BUILTIN_METHODS
+from cyclesem.errors import CyclesemError
+from cyclesem.train_config import PRESETS, resolve_cyclegan_config
+from synth.recipes import recipe_names
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+CONFIGS = sorted((EXPERIMENTS / "synthetic").glob("*.toml")) + sorted((EXPERIMENTS / "ablation_edge").glob("*.toml"))
+
+
+def _experiment_module():
+    path = EXPERIMENTS / "synthetic" / "experiment.py"
+    spec = importlib.util.spec_from_file_location("synthetic_experiment", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while building the class
+    spec.loader.exec_module(module)
+    return module
+
+
+experiment = _experiment_module()
+
+
+def test_every_experiment_has_a_config():
+    names = {path.relative_to(EXPERIMENTS).as_posix() for path in CONFIGS}
+    assert {"synthetic/gaussian.toml", "synthetic/fog.toml", "synthetic/hybrid.toml",
+            "ablation_edge/hybrid.toml"} <= names
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.relative_to(EXPERIMENTS).as_posix())
+def test_config_loads_and_names_valid_recipe_preset_methods(path):
+    loaded = experiment.load_experiment(path)
+    assert loaded.benchmark.recipe in recipe_names()
+    assert loaded.training.preset in PRESETS
+    assert set(loaded.methods) <= set(BUILTIN_METHODS)
+    for overrides in loaded.runs.values():
+        config = resolve_cyclegan_config(loaded.training.preset, None, overrides)
+        assert config.preset == loaded.training.preset
+
+
+def test_ablation_differs_from_default_only_in_edge_and_ssim():
+    loaded = experiment.load_experiment(EXPERIMENTS / "ablation_edge" / "hybrid.toml")
+    default, ablated = (resolve_cyclegan_config(loaded.training.preset, None, o) for o in loaded.runs.values())
+    assert (default.loss.edge, default.loss.ssim) == (1.0, 1.0)
+    assert (ablated.loss.edge, ablated.loss.ssim) == (0.0, 0.0)
+    assert ablated.model == default.model and ablated.loss.cycle == default.loss.cycle
+
+
+def test_ablation_uses_the_synthetic_hybrid_benchmark_and_training():
+    ablation = experiment.load_experiment(EXPERIMENTS / "ablation_edge" / "hybrid.toml")
+    synthetic = experiment.load_experiment(EXPERIMENTS / "synthetic" / "hybrid.toml")
+    assert ablation.benchmark == synthetic.benchmark
+    assert ablation.training == synthetic.training
+
+
+def test_bad_names_are_all_reported_at_once(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('methods = ["wiener", "magic"]\ncolor = 1\n[benchmark]\nrecipe = "smoke"\n'
+                    '[training]\npreset = "huge"\n[runs]\ncyclegan = ["loss.edgy=0"]\n', encoding="utf-8")
+    with pytest.raises(CyclesemError) as caught:
+        experiment.load_experiment(path)
+    message = caught.value.one_line()
+    for word in ("magic", "color", "smoke", "huge", "edgy"):
+        assert word in message

@@ -13,7 +13,7 @@ import click
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the demo's outputs.")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier demo in --out.")
 @click.option("--quick", is_flag=True, help="Seconds-long smoke run of every stage (tiny images, 2 steps).")
-@click.option("--steps", type=click.IntRange(min=1), help="Training steps (default: 600; --quick: 2).")
+@click.option("--steps", type=click.IntRange(min=1), help="Training steps (default: 2000; --quick: 2).")
 def command(out_dir, overwrite, quick, steps):
     """Run the whole product on generated data (no downloads).
 

@@ -17,7 +17,9 @@ Steps (each prints the exact ``cyclesem`` command it runs, and is timed):
 
 ``--preset/--steps/--crop/--batch`` replace the file's training settings (for
 the full-size GPU run: ``--preset paper --steps 20000 --crop 256 --mixed-precision``);
-``--skip-existing`` keeps a finished benchmark and finished runs in OUT.
+``--skip-existing`` keeps a finished benchmark and finished runs in OUT;
+``--reuse DIR`` links them from an earlier experiment with the same benchmark
+and training settings (the ablation reuses the hybrid experiment's default run).
 """
 
 from __future__ import annotations
@@ -64,11 +66,12 @@ def link_sources(experiment: Experiment, data: Path, folder: Path) -> int:
 def run_command(words: list, log: dict, key: str) -> None:
     """Run a command (printed first) from the project root; record it and its wall time in ``log``."""
     words = [str(word) for word in words]
-    print("$", shlex.join(words), flush=True)
+    shown = shlex.join(["cyclesem", *words[1:]] if words[0] == str(CYCLESEM) else words)
+    print("$", shown, flush=True)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     subprocess.run(words, check=True, cwd=ROOT)
-    log[key] = {"command": shlex.join(words), "seconds": round(time.perf_counter() - started, 1),
+    log[key] = {"command": shown, "seconds": round(time.perf_counter() - started, 1),
                 "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
 
 
@@ -111,6 +114,29 @@ def run_experiment(experiment: Experiment, args) -> dict:
     return log
 
 
+def reuse_earlier(experiment: Experiment, earlier_dir: Path, out: Path) -> dict:
+    """Link the benchmark and the finished runs of an earlier experiment that match this one.
+
+    The earlier benchmark and training settings must equal this experiment's, and
+    a run is reused only under the same name with the same overrides. Returns the
+    earlier log entries of what was reused, marked with where they came from.
+    """
+    earlier = json.loads((earlier_dir / "experiment.json").read_text(encoding="utf-8"))
+    now = to_dict(experiment)
+    for key in ("benchmark", "training"):
+        if earlier["experiment"][key] != now[key]:
+            sys.exit(f"--reuse {earlier_dir}: its {key} settings differ from this experiment's")
+    reused = {"synth": earlier_dir / "benchmark"}
+    reused |= {f"train {name}": earlier_dir / "runs" / name for name, overrides in experiment.runs.items()
+               if earlier["experiment"]["runs"].get(name) == overrides and _finished(earlier_dir / "runs" / name)}
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    for key, source in reused.items():
+        target = out / "benchmark" if key == "synth" else out / "runs" / source.name
+        if not target.exists():
+            os.symlink(source.resolve(), target)
+    return {key: earlier["log"][key] | {"reused_from": str(earlier_dir)} for key in reused if key in earlier["log"]}
+
+
 def with_options(experiment: Experiment, args) -> Experiment:
     """The experiment with the training settings given on the command line."""
     given = {key: getattr(args, key) for key in ("preset", "steps", "crop", "batch") if getattr(args, key) is not None}
@@ -129,6 +155,10 @@ def parse_args(argv=None, default_config: Path | None = None) -> argparse.Namesp
     parser.add_argument("--mixed-precision", action="store_true", help="float16 training on a GPU")
     parser.add_argument("--xla", action="store_true", help="XLA-compiled training step")
     parser.add_argument("--skip-existing", action="store_true", help="keep OUT's benchmark and finished runs")
+    parser.add_argument("--summary-only", action="store_true", help="rewrite OUT/summary.md from OUT's results")
+    parser.add_argument("--reuse", type=Path, metavar="DIR",
+                        help="link the benchmark and same-named finished runs of an earlier experiment's OUT "
+                             "(its benchmark and training settings must match; implies --skip-existing)")
     return parser.parse_args(argv)
 
 
@@ -141,11 +171,18 @@ def main(argv=None, default_config: Path | None = None) -> None:
     missing = [source for source in experiment.benchmark.sources if not (args.data / source).is_dir()]
     if missing:
         sys.exit(f"real data not found: {', '.join(str(args.data / s) for s in missing)} (../shared/data is absent)")
+    if args.summary_only:
+        record = json.loads((args.out / "experiment.json").read_text(encoding="utf-8"))
+        print(f"Summary: {write_summary(experiment, record, args.out)}", flush=True)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     record = {"config": str(args.config), "argv": sys.argv, "experiment": to_dict(experiment),
               "machine": machine_description()}
     earlier = args.out / "experiment.json"
     kept = json.loads(earlier.read_text())["log"] if args.skip_existing and earlier.is_file() else {}
+    if args.reuse is not None:
+        kept |= reuse_earlier(experiment, args.reuse, args.out)
+        args.skip_existing = True
     record["log"] = kept | run_experiment(experiment, args)
     (args.out / "experiment.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"Summary: {write_summary(experiment, record, args.out)}", flush=True)

@@ -48,7 +48,10 @@ def _cpuinfo() -> list[str]:
 
 
 def _cell(column: str, mean: float, std: float) -> str:
-    decimals = _DECIMALS.get(column, 3 if abs(mean) < 1 else 2)
+    if column in _DECIMALS:
+        decimals = _DECIMALS[column]
+    else:  # three significant digits
+        decimals = max(0, 2 - math.floor(math.log10(abs(mean)))) if mean else 3
     return f"{mean:.{decimals}f} ± {std:.{decimals}f}" if math.isfinite(mean) else "n/a"
 
 
@@ -94,7 +97,8 @@ def _timing_lines(record: dict) -> list[str]:
     lines = []
     for key, entry in record["log"].items():
         load = f"load average {entry['load_before']} -> {entry['load_after']}" if "load_before" in entry else ""
-        lines.append(f"- {key}: {entry['seconds']:.0f} s wall ({load}): `{entry['command']}`")
+        reused = f", reused from `{entry['reused_from']}`" if "reused_from" in entry else ""
+        lines.append(f"- {key}: {entry['seconds']:.0f} s wall ({load}{reused}): `{entry['command']}`")
     return lines
 
 

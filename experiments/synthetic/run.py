@@ -137,6 +137,12 @@ def reuse_earlier(experiment: Experiment, earlier_dir: Path, out: Path) -> dict:
     return {key: earlier["log"][key] | {"reused_from": str(earlier_dir)} for key in reused if key in earlier["log"]}
 
 
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the project root when it lies inside it."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
 def with_options(experiment: Experiment, args) -> Experiment:
     """The experiment with the training settings given on the command line."""
     given = {key: getattr(args, key) for key in ("preset", "steps", "crop", "batch") if getattr(args, key) is not None}
@@ -176,7 +182,7 @@ def main(argv=None, default_config: Path | None = None) -> None:
         print(f"Summary: {write_summary(experiment, record, args.out)}", flush=True)
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    record = {"config": str(args.config), "argv": sys.argv, "experiment": to_dict(experiment),
+    record = {"config": _shown_path(args.config), "argv": sys.argv, "experiment": to_dict(experiment),
               "machine": machine_description()}
     earlier = args.out / "experiment.json"
     kept = json.loads(earlier.read_text())["log"] if args.skip_existing and earlier.is_file() else {}

@@ -12,6 +12,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from cyclesem.io import list_images, read_image
 from cyclesem.metrics import no_reference_scores
 from cyclesem.report import LABELS, mean_scores, summarize
@@ -72,6 +74,23 @@ def summary_table(rows: list[dict], methods: list[str], columns: tuple[str, ...]
     return "\n".join(lines)
 
 
+def paired_lines(rows: list[dict], runs: list[str]) -> list[str]:
+    """Per-image PSNR and SSIM differences of the first run against each other run."""
+    scores = {(row["image"], row["method"]): row for row in rows}
+    images = sorted({row["image"] for row in rows})
+    lines = []
+    for other in runs[1:]:
+        for column in ("psnr", "ssim"):
+            both = [(scores[(i, runs[0])][column], scores[(i, other)][column]) for i in images
+                    if (i, runs[0]) in scores and (i, other) in scores]
+            if not both:
+                continue
+            diffs = np.array([a - b for a, b in both])
+            lines.append(f"- {LABELS[column]}, `{runs[0]}` minus `{other}` per image: mean {diffs.mean():+.4f}, "
+                         f"std {diffs.std():.4f}, `{runs[0]}` higher on {(diffs > 0).sum()} of {diffs.size} images")
+    return lines
+
+
 def _read_rows(path: Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as fh:
         return [{k: (v if k in ("image", "method") else float(v or "nan")) for k, v in row.items()}
@@ -117,6 +136,8 @@ def write_summary(experiment, record: dict, out: Path) -> Path:
         f"seed {train.seed}; runs: " + "; ".join(f"`{n}` ({', '.join(o) or 'default losses'})"
                                                 for n, o in experiment.runs.items()) + ".", "",
         summary_table(rows, methods, experiment.columns, _clear_reference(out / "benchmark")), "",
+        *(["## Paired differences between the runs", "", *paired_lines(rows, list(experiment.runs)), ""]
+          if len(experiment.runs) > 1 else []),
         "## Wall times", "", *_timing_lines(record), "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['os']}, Python {machine['python']}, "
         f"TensorFlow {machine['tensorflow']}, GPU: {machine['gpu']}; shared with other jobs "

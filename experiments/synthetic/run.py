@@ -70,7 +70,8 @@ def run_command(words: list, log: dict, key: str) -> None:
     print("$", shown, flush=True)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    subprocess.run(words, check=True, cwd=ROOT)
+    if subprocess.run(words, cwd=ROOT).returncode != 0:
+        sys.exit(f"error: the {key} step failed (see above): {shown}")
     log[key] = {"command": shown, "seconds": round(time.perf_counter() - started, 1),
                 "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
 

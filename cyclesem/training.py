@@ -1,7 +1,8 @@
 """The training runner: run folder, checkpoints, resume, progress, strategies, export.
 
 The runner knows nothing about the model it trains. A **task** object supplies
-the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest:
+the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest
+(the files themselves are written by :mod:`cyclesem.run_folder`):
 
 - the run folder: ``config.json`` (``task.config_dict()``), ``state.json``
   (``{"step", "steps", "kind", "seconds", "finished", "checkpoint"}``),
@@ -26,41 +27,45 @@ the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest:
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-import numpy as np
-
 from cyclesem.backend import require_keras, require_tensorflow
 from cyclesem.errors import CyclesemError
+from cyclesem.run_folder import (
+    BEST_MODEL_FILE,
+    CONFIG_FILE,
+    MODEL_FILE,
+    SAMPLES,
+    STATE_FILE,
+    LossLog,
+    check_new_run_folder,
+    checkpoint_path,
+    grid_image,
+    latest_checkpoint,
+    prepare_run_folder,
+    read_state,
+    restore_checkpoint,
+    save_checkpoint,
+    write_atomic,
+    write_json,
+    write_png,
+)
 
 __all__ = [
+    "BEST_MODEL_FILE",
+    "MODEL_FILE",
     "TrainingResult",
     "TrainingTask",
     "check_new_run_folder",
     "choose_strategy",
-    "grid_image",
-    "latest_checkpoint",
     "prepare_run_folder",
     "read_state",
     "train",
 ]
-
-CHECKPOINTS = "checkpoints"
-SAMPLES = "samples"
-LOSSES_CSV = "losses.csv"
-CONFIG_FILE = "config.json"
-STATE_FILE = "state.json"
-MODEL_FILE = "generator.keras"
-BEST_MODEL_FILE = "best.keras"
-_RUN_ITEMS = (CONFIG_FILE, STATE_FILE, MODEL_FILE, BEST_MODEL_FILE, LOSSES_CSV, CHECKPOINTS, SAMPLES, "logs")
 
 
 class TrainingTask(Protocol):
@@ -120,67 +125,6 @@ class TrainingResult:
     model: object = field(default=None, repr=False)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None], suffix: str = "") -> None:
-    """Call ``write(temporary_path)``, then rename the temporary file onto ``path``."""
-    temporary = path.with_name(f".{path.stem}.partial{suffix or path.suffix}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-
-
-def _write_json(path: Path, data: dict) -> None:
-    _write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8"))
-
-
-def read_state(run_dir: str | os.PathLike) -> dict:
-    """``state.json`` of a run, or ``{}`` if there is none yet."""
-    path = Path(run_dir) / STATE_FILE
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CyclesemError(f"cannot read the run state ({exc})", path) from None
-
-
-def check_new_run_folder(run_dir: str | os.PathLike, *, overwrite: bool = False) -> None:
-    """Raise unless a new run may start in ``run_dir`` (changes nothing).
-
-    A non-empty folder is refused unless ``overwrite``; even then only a folder
-    holding nothing but run files (``config.json``, ``checkpoints/``, ...) may
-    be emptied, never any other folder.
-
-    Raises
-    ------
-    CyclesemError
-        If the folder is not empty (and not ``overwrite``), or not a run folder.
-    """
-    run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise CyclesemError("the output exists and is not a folder", run_dir)
-    entries = sorted(p.name for p in run_dir.iterdir()) if run_dir.exists() else []
-    if entries and not overwrite:
-        raise CyclesemError("the output folder is not empty: pass --resume to continue the run "
-                            "in it or --overwrite to start again", run_dir)
-    foreign = [name for name in entries if name not in _RUN_ITEMS and not name.startswith(".")]
-    if foreign:
-        raise CyclesemError(f"refusing to overwrite: the folder holds files that are not part of "
-                            f"a run ({', '.join(foreign[:3])})", run_dir)
-
-
-def prepare_run_folder(run_dir: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Check ``run_dir`` (:func:`check_new_run_folder`), empty it if allowed, create it."""
-    check_new_run_folder(run_dir, overwrite=overwrite)
-    run_dir = Path(run_dir)
-    for entry in (sorted(run_dir.iterdir()) if run_dir.exists() else []):
-        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return run_dir
-
-
 def choose_strategy():
     """``MirroredStrategy`` over all GPUs when there are several, else the default strategy."""
     tf = require_tensorflow()
@@ -190,131 +134,15 @@ def choose_strategy():
     return tf.distribute.get_strategy()
 
 
-# --- checkpoints -------------------------------------------------------------------------------
+# --- the run -------------------------------------------------------------------------------------
 
 def _checkpoint_variables(task, model) -> dict:
+    """Everything a checkpoint holds: the model's variables and each optimizer's."""
     groups = {"model": list(model.variables)}
     for name, optimizer in task.optimizers(model).items():
         groups[f"optimizer.{name}"] = list(optimizer.variables)
     return groups
 
-
-def _checkpoint_path(run_dir: Path, step: int) -> Path:
-    return run_dir / CHECKPOINTS / f"step_{step:06d}.npz"
-
-
-def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
-    """The newest ``checkpoints/step_N.npz`` of a run, or None."""
-    found = sorted((Path(run_dir) / CHECKPOINTS).glob("step_*.npz"))
-    return found[-1] if found else None
-
-
-def _save_checkpoint(task, model, run_dir: Path, step: int) -> Path:
-    keras = require_keras()
-    arrays = {"step": np.int64(step)}
-    for group, variables in _checkpoint_variables(task, model).items():
-        for index, variable in enumerate(variables):
-            arrays[f"{group}:{index:05d}"] = keras.ops.convert_to_numpy(variable.value)
-    path = _checkpoint_path(run_dir, step)
-    path.parent.mkdir(exist_ok=True)
-
-    def write(temporary: Path):
-        with open(temporary, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    _write_atomic(path, write)
-    for old in sorted(path.parent.glob("step_*.npz"))[:-task.settings.keep_checkpoints]:
-        old.unlink()
-    return path
-
-
-def _restore_checkpoint(task, model, path: Path) -> int:
-    try:
-        with np.load(path) as stored:
-            arrays = {key: stored[key] for key in stored.files}
-    except (OSError, ValueError) as exc:
-        raise CyclesemError(f"cannot read the checkpoint ({exc})", path) from None
-    for group, variables in _checkpoint_variables(task, model).items():
-        keys = sorted(k for k in arrays if k.startswith(f"{group}:"))
-        if len(keys) != len(variables):
-            raise CyclesemError(f"checkpoint does not match the model ({group}: "
-                                f"{len(keys)} arrays for {len(variables)} variables)", path)
-        for key, variable in zip(keys, variables):
-            if tuple(arrays[key].shape) != tuple(variable.shape):
-                raise CyclesemError(f"checkpoint does not match the model ({variable.path}: "
-                                    f"{arrays[key].shape} vs {tuple(variable.shape)})", path)
-            variable.assign(arrays[key])
-    return int(arrays["step"])
-
-
-# --- logs and previews ---------------------------------------------------------------------------
-
-def grid_image(rows: list[list[np.ndarray]], gap: int = 2) -> np.ndarray:
-    """Tile rows of 2-D images into one uint8 image (values clipped to [0, 1] for display)."""
-    height = max(image.shape[0] for row in rows for image in row)
-    width = max(image.shape[1] for row in rows for image in row)
-    columns = max(len(row) for row in rows)
-    grid = np.full((len(rows) * (height + gap) - gap, columns * (width + gap) - gap), 255, np.uint8)
-    for r, row in enumerate(rows):
-        for c, image in enumerate(row):
-            top, left = r * (height + gap), c * (width + gap)
-            pixels = np.clip(np.nan_to_num(np.asarray(image, np.float32)), 0.0, 1.0)
-            grid[top:top + image.shape[0], left:left + image.shape[1]] = np.round(pixels * 255)
-    return grid
-
-
-def _write_png(path: Path, image: np.ndarray) -> None:
-    import cv2
-
-    ok, encoded = cv2.imencode(".png", image)
-    if not ok:
-        raise CyclesemError("cannot encode the sample image", path)
-    path.parent.mkdir(exist_ok=True)
-    _write_atomic(path, lambda p: p.write_bytes(encoded.tobytes()))
-
-
-class _LossLog:
-    """``losses.csv`` (and TensorBoard scalars when tensorboard is installed)."""
-
-    def __init__(self, run_dir: Path, start_step: int):
-        self.path = run_dir / LOSSES_CSV
-        self.rows = self._read_until(start_step)
-        self.writer = None
-        if importlib.util.find_spec("tensorboard") is not None:
-            self.writer = require_tensorflow().summary.create_file_writer(str(run_dir / "logs"))
-
-    def _read_until(self, step: int) -> list[dict]:
-        if not self.path.exists():
-            return []
-        with open(self.path, newline="", encoding="utf-8") as fh:
-            return [row for row in csv.DictReader(fh) if int(row["step"]) <= step]
-
-    def add(self, step: int, seconds: float, losses: dict) -> None:
-        self.rows.append({"step": step, "seconds": f"{seconds:.1f}",
-                          **{k: f"{v:.6g}" for k, v in losses.items()}})
-        if self.writer is not None:
-            tf = require_tensorflow()
-            with self.writer.as_default():
-                for name, value in losses.items():
-                    tf.summary.scalar(name, value, step=step)
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        fields = list(dict.fromkeys(k for row in self.rows for k in row))
-
-        def write(temporary: Path):
-            with open(temporary, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=fields)
-                writer.writeheader()
-                writer.writerows(self.rows)
-
-        _write_atomic(self.path, write)
-
-
-# --- the run -------------------------------------------------------------------------------------
 
 class _Session:
     """The bookkeeping of one call of :func:`train`: what to write and when."""
@@ -326,7 +154,7 @@ class _Session:
         self.saved_step = self.sampled_step = None
         self.previous_seconds = float(read_state(run_dir).get("seconds", 0.0)) if start_step else 0.0
         self.started = time.monotonic()
-        self.losses = _LossLog(run_dir, start_step)
+        self.losses = LossLog(run_dir, start_step)
         self.best = read_state(run_dir).get("best") if start_step else None
 
     @property
@@ -358,7 +186,7 @@ class _Session:
         improved = self.best is None or scores[key] > self.best[key]
         if improved:
             exported = self.task.export_model(self.model)
-            _write_atomic(self.run_dir / BEST_MODEL_FILE, exported.save)
+            write_atomic(self.run_dir / BEST_MODEL_FILE, exported.save)
             self.best = {"step": self.step, **scores}
         shown = ", ".join(f"{k} {v:.4g}" for k, v in scores.items())
         self.log(f"step {self.step}: validation {shown}" + (" (best so far)" if improved else ""))
@@ -368,16 +196,17 @@ class _Session:
         if self.sampled_step == self.step:
             return
         rows = self.task.sample_rows(self.model)
-        _write_png(self.run_dir / SAMPLES / f"step_{self.step:06d}.png", grid_image(rows))
+        write_png(self.run_dir / SAMPLES / f"step_{self.step:06d}.png", grid_image(rows))
         self.sampled_step = self.step
 
     def save(self, *, finished: bool = False) -> None:
         """Checkpoint, exported network, losses and state, each written atomically."""
-        checkpoint = _checkpoint_path(self.run_dir, self.step)
+        checkpoint = checkpoint_path(self.run_dir, self.step)
         if self.saved_step != self.step:
-            checkpoint = _save_checkpoint(self.task, self.model, self.run_dir, self.step)
+            checkpoint = save_checkpoint(_checkpoint_variables(self.task, self.model), self.run_dir,
+                                         self.step, keep=self.settings.keep_checkpoints)
             exported = self.task.export_model(self.model)
-            _write_atomic(self.run_dir / MODEL_FILE, exported.save)
+            write_atomic(self.run_dir / MODEL_FILE, exported.save)
             self.saved_step = self.step
         self.losses.flush()
         state = {
@@ -385,7 +214,7 @@ class _Session:
             "seconds": round(self.seconds, 1), "finished": finished,
             "checkpoint": checkpoint.relative_to(self.run_dir).as_posix(),
         }
-        _write_json(self.run_dir / STATE_FILE, state | ({"best": self.best} if self.best else {}))
+        write_json(self.run_dir / STATE_FILE, state | ({"best": self.best} if self.best else {}))
 
 
 def _callback(session: _Session, bar):
@@ -447,7 +276,7 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
     with strategy.scope():
         model = task.build_model()
     start = _resume_step(task, model, run_dir, log) if resume else 0
-    _write_json(run_dir / CONFIG_FILE, task.config_dict())
+    write_json(run_dir / CONFIG_FILE, task.config_dict())
     session = _Session(task, model, run_dir, start, log)
     if start < settings.steps:
         with tqdm(total=settings.steps, initial=start, unit="step", disable=not progress,
@@ -471,6 +300,6 @@ def _resume_step(task, model, run_dir: Path, log) -> int:
     if checkpoint is None:
         log(f"{run_dir}: no checkpoint yet, starting from step 0")
         return 0
-    step = _restore_checkpoint(task, model, checkpoint)
+    step = restore_checkpoint(_checkpoint_variables(task, model), checkpoint)
     log(f"Resuming from step {step} ({checkpoint.name})")
     return step

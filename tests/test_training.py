@@ -19,10 +19,9 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from cyclesem.errors import CyclesemError  # noqa: E402
 from cyclesem.models.cyclegan import CycleGanTask  # noqa: E402
 from cyclesem.train_config import resolve_cyclegan_config  # noqa: E402
-from cyclesem.training import grid_image, prepare_run_folder, read_state, train  # noqa: E402
+from cyclesem.training import prepare_run_folder, read_state, train  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MICRO = ("model.generator.width=4", "model.generator.channel_multipliers=[1, 1, 2, 2, 2]",
@@ -112,28 +111,6 @@ def test_ctrl_c_saves_a_checkpoint_first(images, tmp_path):
     assert [p.name for p in (folder / "checkpoints").iterdir()] == ["step_000001.npz"]
     assert (folder / "generator.keras").is_file()
     assert not [p for p in folder.rglob(".*")]  # no temporary files left
-
-
-def test_new_runs_need_an_empty_folder_or_a_run_to_overwrite(tmp_path):
-    folder = tmp_path / "run"
-    (folder / "checkpoints").mkdir(parents=True)
-    (folder / "config.json").write_text("{}")
-    with pytest.raises(CyclesemError, match="not empty.*--resume.*--overwrite"):
-        prepare_run_folder(folder)
-    prepare_run_folder(folder, overwrite=True)
-    assert folder.is_dir() and not list(folder.iterdir())
-    (folder / "thesis.docx").write_text("precious")
-    with pytest.raises(CyclesemError, match="not part of a run"):
-        prepare_run_folder(folder, overwrite=True)
-    assert (folder / "thesis.docx").exists()
-
-
-def test_grid_image_tiles_rows_with_gaps():
-    rows = [[np.zeros((4, 5)), np.ones((4, 5))], [np.full((4, 5), 2.0)]]
-    grid = grid_image(rows, gap=1)
-    assert grid.shape == (9, 11) and grid.dtype == np.uint8
-    assert grid[0, 0] == 0 and grid[0, 6] == 255 and grid[5, 0] == 255  # clipped to [0, 1]
-    assert grid[4, 0] == 255 and grid[0, 5] == 255  # gaps are white
 
 
 _MIRRORED = textwrap.dedent("""

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 import subprocess
 import sys
 
-import click
-import pytest
 from click.testing import CliRunner
 
 from cyclesem.cli import main
-from cyclesem.cli._common import not_built_yet
 
 COMMANDS = ("info", "synth", "train", "enhance", "compare", "demo")
 HEAVY = ("tensorflow", "keras", "matplotlib")
@@ -39,26 +35,3 @@ def test_each_command_has_its_own_help():
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output, name
 
-
-def _placeholders():
-    return [name for name in COMMANDS if "not_built_yet(" in inspect.getsource(main.commands[name].callback)]
-
-
-def test_placeholder_commands_exit_non_zero_with_one_line():
-    names = _placeholders()
-    if not names:
-        pytest.skip("every command is built; no placeholder left")
-    for name in names:
-        result = CliRunner().invoke(main, [name])
-        assert result.exit_code != 0, name
-        assert result.output.strip().splitlines() == [f"Error: 'cyclesem {name}' is not built yet."]
-
-
-def test_not_built_yet_is_one_line_and_non_zero():
-    @click.command()
-    def placeholder():
-        not_built_yet("example")
-
-    result = CliRunner().invoke(placeholder, [])
-    assert result.exit_code == 1
-    assert result.output.strip() == "Error: 'cyclesem example' is not built yet."

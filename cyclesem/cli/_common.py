@@ -5,11 +5,6 @@ from __future__ import annotations
 import click
 
 
-def not_built_yet(name: str):
-    """Exit non-zero with one line saying that command ``name`` is not built yet."""
-    raise click.ClickException(f"'cyclesem {name}' is not built yet.")
-
-
 def report_failures(failures: list[tuple[str, str]], total: int) -> None:
     """Print a batch's failures (path, problem) at the end and exit non-zero if any.
 

@@ -9,8 +9,8 @@ files load with ``safe_mode=True``:
 - :mod:`cyclesem.nets.midnet`: MIDNet / NAFNet.
 """
 
-from cyclesem.nets import midnet  # noqa: F401 - registers its layers
-from cyclesem.nets import layers  # noqa: F401 - after midnet: the shared layers win
+from cyclesem.nets import layers  # noqa: F401 - registers the shared layers
+from cyclesem.nets import midnet  # noqa: F401 - registers MIDNet's layers
 from cyclesem.nets.discriminator import build_discriminator
 from cyclesem.nets.generator import build_generator
 

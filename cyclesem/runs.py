@@ -3,7 +3,9 @@
 A run folder (written by ``cyclesem train``) holds ``config.json`` (the resolved
 config, with a top-level ``"kind"``), ``state.json`` (``{"step": N, ...}``) and
 ``generator.keras`` (the exported enhancement network: ``(batch, H, W, 1)``
-float32 in, the same out, any H and W). Everything that consumes a run calls
+float32 in, the same out, any H and W). Runs trained with a validation split
+also hold ``best.keras``, the network of the best validation score, which is
+then the one used. Everything that consumes a run calls
 :func:`load_run` on the folder. Keras is imported only when a run is loaded.
 
 Networks load with ``safe_mode=True`` only: a file holding arbitrary code (a
@@ -25,11 +27,12 @@ from cyclesem.errors import CyclesemError
 from cyclesem.normalize import PercentileNormalizer
 from cyclesem.tiling import TileSpec, predict_tiled
 
-__all__ = ["Run", "is_run_dir", "load_run", "CONFIG_FILE", "STATE_FILE", "MODEL_FILE"]
+__all__ = ["Run", "is_run_dir", "load_run", "CONFIG_FILE", "STATE_FILE", "MODEL_FILE", "BEST_MODEL_FILE"]
 
 CONFIG_FILE = "config.json"
 STATE_FILE = "state.json"
 MODEL_FILE = "generator.keras"
+BEST_MODEL_FILE = "best.keras"
 _UNSAFE = (
     "cannot load the network: the file holds Python code (a Lambda layer) and "
     "cyclesem never runs code from a model file"
@@ -149,6 +152,9 @@ class Run:
         seconds = self.state.get("seconds")
         if isinstance(seconds, (int, float)):
             parts.append(f"trained {_duration(seconds)}")
+        best = self.state.get("best")
+        if isinstance(best, dict) and isinstance(best.get("step"), int) and (self.path / BEST_MODEL_FILE).is_file():
+            parts.append(f"network of the best validation score (step {best['step']})")
         return f"{self.name}: " + ", ".join(parts)
 
 
@@ -182,7 +188,8 @@ def load_run(path: str | os.PathLike) -> Run:
     if not isinstance(state.get("step"), int):
         raise CyclesemError("state has no integer 'step'", path / STATE_FILE)
     normalizer = _normalizer(config, path / CONFIG_FILE)
-    network = _load_network(path / MODEL_FILE)
+    best = path / BEST_MODEL_FILE
+    network = _load_network(best if best.is_file() else path / MODEL_FILE)
     return Run(path, config, state, normalizer, network, _compile(network))
 
 

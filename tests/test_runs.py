@@ -178,3 +178,16 @@ def test_non_finite_image_is_refused(run_dir):
     image[3, 4] = np.nan
     with pytest.raises(CyclesemError, match="non-finite"):
         load_run(run_dir).enhance(image)
+
+
+def test_best_validation_network_is_used_when_the_run_has_one(tmp_path):
+    state = {"step": 12, "steps": 12, "seconds": 60.0, "finished": True, "best": {"step": 8, "psnr": 30.0}}
+    folder = make_run(tmp_path / "run", tiny_network(seed=0), state=state)
+    tiny_network(seed=1).save(folder / "best.keras")
+    image = np.random.default_rng(0).random((40, 40), dtype=np.float32)
+    with_best = load_run(folder)
+    assert "best validation score (step 8)" in with_best.describe()
+    (folder / "best.keras").unlink()
+    last = load_run(folder)
+    assert "best" not in last.describe()
+    assert not np.allclose(with_best.enhance(image), last.enhance(image))

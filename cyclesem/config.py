@@ -32,7 +32,7 @@ from typing import Any, Mapping
 
 from cyclesem.errors import CyclesemError
 
-__all__ = ["build", "to_dict", "load_mapping", "apply_overrides", "parse_override", "merge"]
+__all__ = ["build", "resolve", "to_dict", "load_mapping", "apply_overrides", "parse_override", "merge"]
 
 
 def build(cls: type, data: Mapping[str, Any] | None = None, *, source: str | None = None):
@@ -226,5 +226,49 @@ def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict:
         elif isinstance(value, Mapping):
             out[key] = merge({}, value)
         else:
+            out[key] = value
+    return out
+
+
+def resolve(cls: type, base: Mapping[str, Any], file_mapping: Mapping[str, Any] | None = None,
+            overrides: list[str] | tuple[str, ...] = (), options: Mapping[str, Any] | None = None,
+            *, source: str | None = None):
+    """Build ``cls`` from layers: ``base`` (a preset), a file, ``--set`` texts, CLI options.
+
+    Parameters
+    ----------
+    cls : type
+        The config dataclass.
+    base : mapping
+        The first layer (a preset's overrides of the defaults).
+    file_mapping : mapping, optional
+        The contents of a ``--config`` file.
+    overrides : list of str
+        ``key.path=value`` texts from ``--set``.
+    options : mapping, optional
+        Nested values from command-line options; ``None`` values are ignored.
+    source : str, optional
+        Named in error messages (the config file).
+
+    Returns
+    -------
+    object
+        An instance of ``cls``.
+    """
+    data = merge(base, file_mapping or {})
+    data = apply_overrides(data, list(overrides))
+    data = merge(data, _drop_none(options or {}))
+    return build(cls, data, source=source)
+
+
+def _drop_none(mapping: Mapping[str, Any]) -> dict:
+    """``mapping`` without ``None`` values (and without tables left empty)."""
+    out = {}
+    for key, value in mapping.items():
+        if isinstance(value, Mapping):
+            value = _drop_none(value)
+            if value:
+                out[key] = value
+        elif value is not None:
             out[key] = value
     return out

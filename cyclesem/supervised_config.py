@@ -24,10 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from cyclesem.config import apply_overrides, build, merge
+from cyclesem.config import merge, resolve
 from cyclesem.nets.midnet import MIDNET_PRESETS
 from cyclesem.restoration_loss import RestorationLossWeights
-from cyclesem.train_config import DataSettings, RuntimeSettings, TrainSettings, _drop_none
+from cyclesem.train_config import DataSettings, RuntimeSettings, TrainSettings
 
 __all__ = [
     "CosineAdamSettings",
@@ -215,11 +215,8 @@ def resolve_supervised_config(
     CyclesemError
         Listing every unknown key and invalid value.
     """
-    data = merge(_preset_mapping(preset), {"kind": kind, "preset": preset})
-    data = merge(data, file_mapping or {})
-    data = apply_overrides(data, list(overrides))
-    data = merge(data, _drop_none(options or {}))
-    return build(SupervisedConfig, data, source=source)
+    base = merge(_preset_mapping(preset), {"kind": kind, "preset": preset})
+    return resolve(SupervisedConfig, base, file_mapping, overrides, options, source=source)
 
 
 def _preset_mapping(preset: str) -> dict:

@@ -29,7 +29,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from cyclesem.config import apply_overrides, build, merge
+from cyclesem.config import merge, resolve
 
 __all__ = [
     "AdamSettings",
@@ -303,20 +303,5 @@ def resolve_cyclegan_config(
     CyclesemError
         Listing every unknown key and invalid value.
     """
-    data = merge(PRESETS.get(preset, {}), {"preset": preset})
-    data = merge(data, file_mapping or {})
-    data = apply_overrides(data, list(overrides))
-    data = merge(data, _drop_none(options or {}))
-    return build(CycleGanConfig, data, source=source)
-
-
-def _drop_none(mapping: Mapping[str, Any]) -> dict:
-    out = {}
-    for key, value in mapping.items():
-        if isinstance(value, Mapping):
-            value = _drop_none(value)
-            if value:
-                out[key] = value
-        elif value is not None:
-            out[key] = value
-    return out
+    base = merge(PRESETS.get(preset, {}), {"preset": preset})
+    return resolve(CycleGanConfig, base, file_mapping, overrides, options, source=source)

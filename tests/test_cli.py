@@ -35,3 +35,28 @@ def test_each_command_has_its_own_help():
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output, name
 
+
+
+NO_TF_SCRIPT = (
+    "import sys\n"
+    "import numpy as np\n"
+    "from cyclesem.cli import main\n"
+    "from cyclesem.compare import resolve_methods\n"
+    "from cyclesem.io import write_image\n"
+    "path = write_image(sys.argv[1], np.full((32, 32), 0.5, np.float32), dtype='uint16')\n"
+    "methods, failures = resolve_methods(['identity', 'wiener', 'blind', 'unsharp'])\n"
+    "assert not failures and all(m.restore(np.ones((16, 16), np.float32), np.ones((1, 1), np.float32)) is not None\n"
+    "                            for m in methods)\n"
+    "try:\n"
+    "    main(['info', str(path)])\n"
+    "except SystemExit as exc:\n"
+    "    assert not exc.code, exc.code\n"
+    "print('TF:', sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))\n"
+)
+
+
+def test_info_and_classical_methods_never_import_tensorflow(tmp_path):
+    done = subprocess.run([sys.executable, "-c", NO_TF_SCRIPT, str(tmp_path / "x.tif")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "TF: []" in done.stdout

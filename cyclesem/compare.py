@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from cyclesem import __version__, classical, report
 from cyclesem.errors import CyclesemError
-from cyclesem.folders import building_folder, check_output_folder
+from cyclesem.io.outputs import building_folder, check_output_folder
 from cyclesem.io import list_images, read_image
 from cyclesem.metrics import no_reference_scores, score_pair
 from cyclesem.pairs import match_pairs

@@ -10,7 +10,7 @@ import pytest
 import tifffile
 from click.testing import CliRunner
 
-from conftest import shared_path
+from tests.conftest import shared_path
 from cyclesem.cli import main
 from cyclesem.cli.info import format_quantity
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
-from conftest import shared_path
+from tests.conftest import shared_path
 from test_runs import make_run
 
 from cyclesem import io

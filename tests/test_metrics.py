@@ -13,7 +13,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from cyclesem import metrics
 from cyclesem.io import read_image
 from synth.phantoms import make_phantom
-from conftest import shared_path
+from tests.conftest import shared_path
 
 
 @pytest.fixture(scope="module")

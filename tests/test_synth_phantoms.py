@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from tests.conftest import shared_path
 from synth.phantoms import PHANTOM_KINDS, make_phantom, phantom_kind, random_phantom
 
 # A phantom statistic passes when it lies in the real images' [min, max] widened

@@ -1,13 +1,10 @@
-"""Reading and writing SEM image files.
+"""Reading SEM image files.
 
 :func:`read_image` decodes TIFF (tifffile), PNG, JPEG and BMP (OpenCV) by their
 content, never by their extension, into a :class:`SemImage`: float32 pixels, an
 :class:`ImageInfo` with what the file says about itself (format, dtype, bit
 depth, vendor metadata) and the instrument's info bar, found by
-:func:`cyclesem.infobar.find_info_bar`. :func:`write_image` writes processed
-pixels back the way the original was stored, with the info bar and the vendor
-metadata tags put back unchanged, atomically and never over an existing file
-unless asked. :func:`list_images` expands folders into image files.
+:func:`cyclesem.io.infobar.find_info_bar`.
 
 Every problem with a file is a :class:`~cyclesem.errors.CyclesemError` naming
 the file and the problem in one line.
@@ -16,31 +13,20 @@ the file and the problem in one line.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import os
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from cyclesem.errors import CyclesemError
-from cyclesem.infobar import find_info_bar
-from cyclesem.vendor import vendor_metadata
+from cyclesem.io.image import ImageInfo, SemImage
+from cyclesem.io.infobar import find_info_bar
+from cyclesem.io.vendor import vendor_metadata
 
-__all__ = ["ImageInfo", "SemImage", "read_image", "write_image", "list_images", "IMAGE_SUFFIXES"]
+__all__ = ["read_image"]
 
-FORMAT_OF_SUFFIX = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".bmp": "bmp"}
-IMAGE_SUFFIXES = tuple(FORMAT_OF_SUFFIX)
-# dtypes each format can hold; the first is the default for a new image
-FORMAT_DTYPES = {
-    "tiff": ("uint16", "uint8", "float32", "float64", "float16", "int8", "int16", "uint32", "int32"),
-    "png": ("uint16", "uint8"),
-    "jpeg": ("uint8",),
-    "bmp": ("uint8",),
-}
 MAGIC = (
     (b"II*\x00", "tiff"),
     (b"MM\x00*", "tiff"),
@@ -53,97 +39,6 @@ MAGIC = (
 GREY_TOLERANCE = 0.02  # channels closer than this (share of the range) are grey
 COLOUR_SHARE = 0.02  # share of coloured pixels (overlays) a grey image may hold
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, for overlay pixels
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    """What an image file says about itself.
-
-    Attributes
-    ----------
-    path : str
-        The file read.
-    format : str
-        ``'tiff'``, ``'png'``, ``'jpeg'`` or ``'bmp'`` (from the content).
-    dtype : str
-        The stored sample type (``'uint8'``, ``'uint16'``, ``'float32'``...).
-    bit_depth : int
-        Bits per sample as stored (12 for a 12-bit TIFF held in uint16).
-    value_range : tuple of float
-        Minimum and maximum of the raw samples.
-    shape : tuple of int
-        (height, width) of the whole frame, info bar included.
-    channels : int
-        Channels in the file (3 for an RGB file that is really grey).
-    pixel_size : float or None
-        Metres per pixel, from vendor metadata.
-    beam_voltage : float or None
-        Accelerating voltage in volts.
-    dwell_time : float or None
-        Dwell time per pixel in seconds.
-    working_distance : float or None
-        Working distance in metres.
-    vendor : str or None
-        ``'fei'`` (FEI/Thermo) or ``'zeiss'`` when their metadata tag is present.
-    info_bar_rows : int
-        Rows at the bottom that form the instrument's info bar (0 if none).
-    vendor_tags : tuple
-        The vendor TIFF tags as ``(code, tiff_dtype, count, raw_bytes)``, so that
-        TIFF output can carry them unchanged.
-    """
-
-    path: str
-    format: str
-    dtype: str
-    bit_depth: int
-    value_range: tuple[float, float]
-    shape: tuple[int, int]
-    channels: int = 1
-    pixel_size: float | None = None
-    beam_voltage: float | None = None
-    dwell_time: float | None = None
-    working_distance: float | None = None
-    vendor: str | None = None
-    info_bar_rows: int = 0
-    vendor_tags: tuple[tuple[int, int, int, bytes], ...] = field(default=(), repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as JSON-ready values (vendor tags by their codes only)."""
-        out = dataclasses.asdict(self)
-        out["value_range"] = list(self.value_range)
-        out["shape"] = list(self.shape)
-        out["vendor_tags"] = [tag[0] for tag in self.vendor_tags]
-        return out
-
-
-@dataclass(frozen=True, eq=False)
-class SemImage:
-    """An SEM image in memory.
-
-    Attributes
-    ----------
-    pixels : ndarray of float32, shape (H, W)
-        The whole frame. Integer files are scaled by their dtype's maximum
-        (uint8 / 255, uint16 / 65535); float files keep their values.
-    info : ImageInfo
-        What the file says about itself, ``info.info_bar_rows`` included.
-    info_bar_raw : ndarray, shape (info_bar_rows, W)
-        The info bar's rows in the file's own dtype, written back unchanged.
-    """
-
-    pixels: np.ndarray
-    info: ImageInfo
-    info_bar_raw: np.ndarray
-
-    @property
-    def content(self) -> np.ndarray:
-        """The micrograph: the rows above the info bar (a view of ``pixels``)."""
-        return self.pixels[: self.pixels.shape[0] - self.info.info_bar_rows]
-
-    @property
-    def info_bar(self) -> np.ndarray:
-        """The info bar's rows as float32 (empty when there is no bar)."""
-        return self.pixels[self.pixels.shape[0] - self.info.info_bar_rows :]
 
 
 def read_image(path: str | os.PathLike) -> SemImage:
@@ -338,190 +233,3 @@ def _value_range(grey: np.ndarray) -> tuple[float, float]:
         return (float("nan"), float("nan"))
     return (float(finite.min()), float(finite.max()))
 
-
-def write_image(
-    path: str | os.PathLike,
-    content: np.ndarray,
-    like: SemImage | None = None,
-    *,
-    dtype: str | np.dtype | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Write ``content`` as an image file, the way ``like`` was stored.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The output file; its extension chooses the format (.tif, .tiff, .png,
-        .jpg, .jpeg, .bmp). Missing parent folders are made.
-    content : ndarray, shape (H, W)
-        float pixels of the micrograph (the part above the info bar), scaled as
-        :attr:`SemImage.pixels` is.
-    like : SemImage, optional
-        The image ``content`` came from: its info bar is appended below
-        unchanged, its dtype is used, and TIFF output keeps its vendor tags.
-    dtype : str or numpy dtype, optional
-        The stored sample type; defaults to ``like``'s, or for a new image to
-        the format's default (uint16 for TIFF and PNG, uint8 for JPEG and BMP).
-    overwrite : bool
-        Replace an existing file; without it an existing file is an error.
-
-    Returns
-    -------
-    Path
-        The written file.
-
-    Raises
-    ------
-    CyclesemError
-        If the file exists (and not ``overwrite``), the extension is not an
-        image format, or the format cannot hold the dtype.
-    """
-    path = Path(path)
-    kind = _output_format(path)
-    out_dtype = _output_dtype(kind, like, dtype, path)
-    frame = _assemble_frame(np.asarray(content), like, out_dtype)
-    tags = like.info.vendor_tags if like is not None and kind == "tiff" else ()
-    if path.is_dir():
-        raise CyclesemError("is a folder; give an output file name", path)
-    if path.exists() and not overwrite:
-        raise CyclesemError("exists (use --overwrite)", path)
-    _write_atomically(path, lambda handle: _encode(frame, kind, tags, path, handle))
-    return path
-
-
-def _output_format(path: Path) -> str:
-    kind = FORMAT_OF_SUFFIX.get(path.suffix.lower())
-    if kind is None:
-        known = ", ".join(IMAGE_SUFFIXES)
-        raise CyclesemError(f"unknown output image type '{path.suffix}' (use one of {known})", path)
-    return kind
-
-
-def _output_dtype(kind: str, like: SemImage | None, dtype, path: Path) -> np.dtype:
-    if dtype is not None:
-        chosen = np.dtype(dtype)
-    elif like is not None:
-        chosen = np.dtype(like.info.dtype)
-    else:
-        chosen = np.dtype(FORMAT_DTYPES[kind][0])
-    if chosen.name not in FORMAT_DTYPES[kind]:
-        allowed = ", ".join(FORMAT_DTYPES[kind])
-        raise CyclesemError(f"{kind.upper()} cannot store {chosen.name} samples (it holds {allowed}); use .tif", path)
-    return chosen
-
-
-def _assemble_frame(content: np.ndarray, like: SemImage | None, out_dtype: np.dtype) -> np.ndarray:
-    """``content`` in ``out_dtype`` with ``like``'s info bar rows below it (one allocation)."""
-    if content.ndim != 2:
-        raise ValueError(f"content must be 2-D (H, W), got shape {content.shape}")
-    bar_rows = 0 if like is None else like.info.info_bar_rows
-    frame = np.empty((content.shape[0] + bar_rows, content.shape[1]), out_dtype)
-    _from_float(content, out_dtype, out=frame[: content.shape[0]])
-    if bar_rows:
-        bar = like.info_bar_raw
-        if bar.shape[1] != content.shape[1]:
-            raise ValueError(f"content width {content.shape[1]} differs from the info bar's {bar.shape[1]}")
-        if bar.dtype == out_dtype:
-            frame[content.shape[0]:] = bar
-        else:
-            _from_float(like.info_bar, out_dtype, out=frame[content.shape[0]:])
-    return frame
-
-
-_CHUNK_ROWS = 256  # rows converted at a time, so huge images need no full-size temporaries
-
-
-def _from_float(pixels: np.ndarray, out_dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
-    """float pixels to ``out_dtype``: rounded and clipped for integers, kept for floats.
-
-    Converts ``_CHUNK_ROWS`` rows at a time into ``out`` (allocated if None).
-    """
-    out = np.empty(pixels.shape, out_dtype) if out is None else out
-    for start in range(0, pixels.shape[0], _CHUNK_ROWS):
-        rows = slice(start, start + _CHUNK_ROWS)
-        if out_dtype.kind == "f":
-            out[rows] = pixels[rows]
-            continue
-        info = np.iinfo(out_dtype)
-        scaled = np.round(np.nan_to_num(pixels[rows].astype(np.float64)) * info.max)
-        out[rows] = np.clip(scaled, info.min, info.max)
-    return out
-
-
-def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
-    """Write the file's bytes to ``handle``; the same pixels always give the same bytes."""
-    if kind == "tiff":
-        import tifffile
-
-        extratags = [(code, tiff_dtype, count, raw, True) for code, tiff_dtype, count, raw in tags]
-        tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags)
-        return
-    import cv2
-
-    suffix = {"png": ".png", "jpeg": ".jpg", "bmp": ".bmp"}[kind]
-    params = [cv2.IMWRITE_JPEG_QUALITY, 95] if kind == "jpeg" else []
-    ok, encoded = cv2.imencode(suffix, frame, params)
-    if not ok:
-        raise CyclesemError(f"could not encode the image as {kind.upper()}", path)
-    handle.write(encoded.data)
-
-
-def _write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", path.parent) from None
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temp, "xb") as handle:
-            write(handle)
-        os.replace(temp, path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise CyclesemError(f"cannot write file ({exc.strerror or exc})", path) from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-def list_images(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
-    """Expand files and folders into image files.
-
-    Parameters
-    ----------
-    inputs : str, os.PathLike, or iterable of them
-        Files (kept whatever their extension) and folders (expanded to their
-        image files: .tif .tiff .png .jpg .jpeg .bmp, any case, sorted by name;
-        hidden files skipped; not recursive).
-
-    Returns
-    -------
-    list of Path
-        Each file once, in the order given.
-
-    Raises
-    ------
-    CyclesemError
-        If an input does not exist or a folder holds no image files.
-    """
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    found: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if _is_image_name(p) and p.is_file())
-            if not files:
-                raise CyclesemError(f"folder holds no image files ({' '.join(IMAGE_SUFFIXES)})", path)
-            found.extend(files)
-        elif path.exists():
-            found.append(path)
-        else:
-            raise CyclesemError("file not found", path)
-    return list(dict.fromkeys(found))
-
-
-def _is_image_name(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")

@@ -1,13 +1,13 @@
-"""Tests for cyclesem.infobar: finding the instrument's info bar."""
+"""Tests for cyclesem.io.infobar: finding the instrument's info bar."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cyclesem.infobar import find_info_bar
+from cyclesem.io.infobar import find_info_bar
 from cyclesem.io import read_image
-from conftest import shared_path
+from tests.conftest import shared_path
 
 
 def micrograph(height=256, width=320, seed=0):

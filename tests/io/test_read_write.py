@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from conftest import shared_path
+from tests.conftest import shared_path
 from cyclesem.errors import CyclesemError
 from cyclesem.io import list_images, read_image, write_image
 

@@ -162,7 +162,7 @@ def _train(bench: Path, run_dir: Path, settings: DemoSettings, progress: bool, e
     from cyclesem.data import load_folder
     from cyclesem.models.cyclegan import CycleGanTask
     from cyclesem.normalize import PercentileNormalizer
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
     from cyclesem.training import prepare_run_folder, train
 
     blurry_dir, clear_dir = bench / "train" / "blurry", bench / "train" / "clear"

@@ -58,7 +58,7 @@ def load_training_pairs(config, *, progress: bool = False) -> PairedData:
 
     Parameters
     ----------
-    config : cyclesem.supervised_config.SupervisedConfig
+    config : cyclesem.config.supervised.SupervisedConfig
     progress : bool
         Show a progress bar while loading (registration takes a while).
 
@@ -142,7 +142,7 @@ class SupervisedTask:
 
     Parameters
     ----------
-    config : cyclesem.supervised_config.SupervisedConfig
+    config : cyclesem.config.supervised.SupervisedConfig
         The resolved config.
     train_pairs, validation_pairs : list of cyclesem.pairs.LoadedPair
         Normalised, aligned training pairs; validation pairs (may be empty:
@@ -173,7 +173,7 @@ class SupervisedTask:
 
     @property
     def settings(self):
-        """The run's :class:`~cyclesem.supervised_config.SupervisedTrainSettings`."""
+        """The run's :class:`~cyclesem.config.supervised.SupervisedTrainSettings`."""
         return self.config.train
 
     def config_dict(self) -> dict:

@@ -75,7 +75,7 @@ class TrainingTask(Protocol):
     ----------
     kind : str
         ``"cyclegan"``, ``"midnet"``, ... (written to ``state.json``).
-    settings : cyclesem.train_config.TrainSettings
+    settings : cyclesem.config.cyclegan.TrainSettings
         Steps, batch, seed and the checkpoint / sample / log intervals.
     progress_keys : tuple of str
         The losses shown on the progress bar (all are logged to ``losses.csv``).

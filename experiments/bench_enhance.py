@@ -95,7 +95,7 @@ def make_run(folder: Path, preset: str):
 
     from cyclesem.config import to_dict
     from cyclesem.nets import build_generator
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     config = resolve_cyclegan_config(preset)
     keras.utils.set_random_seed(0)

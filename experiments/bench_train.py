@@ -47,7 +47,7 @@ def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int)
     import keras
 
     from cyclesem.models.cyclegan import CycleGanTask
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     config = resolve_cyclegan_config(preset, options={"train": {
         "steps": warmup + steps, "crop": crop, "batch": batch}})
@@ -65,7 +65,7 @@ def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int)
 def pipeline_rate(crop: int, batch: int, batches: int = 200) -> float:
     """Crops per second the data pipeline delivers on its own."""
     from cyclesem.models.cyclegan import CycleGanTask
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     config = resolve_cyclegan_config("tiny", options={"train": {"steps": batches, "crop": crop,
                                                                 "batch": batch}})

@@ -11,7 +11,7 @@ from scipy import ndimage  # noqa: E402
 
 from cyclesem.models.cyclegan import NETWORK_NAMES, ConstantThenLinearDecay, CycleGan  # noqa: E402
 from cyclesem.nets import build_discriminator, build_generator  # noqa: E402
-from cyclesem.train_config import (  # noqa: E402
+from cyclesem.config.cyclegan import (  # noqa: E402
     CycleGanLossWeights,
     DiscriminatorSettings,
     GeneratorSettings,

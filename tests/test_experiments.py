@@ -10,7 +10,7 @@ import pytest
 
 from cyclesem.compare import BUILTIN_METHODS
 from cyclesem.errors import CyclesemError
-from cyclesem.train_config import PRESETS, resolve_cyclegan_config
+from cyclesem.config.cyclegan import PRESETS, resolve_cyclegan_config
 from synth.recipes import recipe_names
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"

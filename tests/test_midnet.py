@@ -11,8 +11,9 @@ keras = pytest.importorskip("keras")
 
 from cyclesem.errors import CyclesemError  # noqa: E402
 from cyclesem.nets import midnet  # noqa: E402
+from cyclesem.config import supervised  # noqa: E402
+from cyclesem.config.supervised import MIDNET_PRESETS  # noqa: E402
 from cyclesem.nets.midnet import (  # noqa: E402
-    MIDNET_PRESETS,
     AttentionGate,
     MidBlock,
     PixelShuffle,
@@ -156,4 +157,4 @@ def test_presets_name_the_builder_arguments():
         assert set(preset) <= arguments
     assert MIDNET_PRESETS["paper"] == {"width": 32, "enc_blocks": (1, 1, 1, 28), "middle_blocks": 1,
                                       "dec_blocks": (1, 1, 1, 1)}
-    assert midnet.MIDNET_PRESETS is MIDNET_PRESETS
+    assert supervised.MIDNET_PRESETS is MIDNET_PRESETS

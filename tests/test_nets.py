@@ -14,7 +14,7 @@ from cyclesem.nets.layers import (  # noqa: E402
     ReflectPadToMultiple,
     frozen_statistics,
 )
-from cyclesem.train_config import PRESETS, DiscriminatorSettings, GeneratorSettings  # noqa: E402
+from cyclesem.config.cyclegan import PRESETS, DiscriminatorSettings, GeneratorSettings  # noqa: E402
 
 
 def tiny_generator(**changes):

@@ -116,7 +116,7 @@ def generator_network(preset: str = "tiny", seed: int = 0):
     """The real CycleGAN generator, with a random (not zero) last layer so it acts."""
     from cyclesem.config import build
     from cyclesem.nets import build_generator
-    from cyclesem.train_config import PRESETS, GeneratorSettings
+    from cyclesem.config.cyclegan import PRESETS, GeneratorSettings
 
     keras.utils.set_random_seed(seed)
     network = build_generator(build(GeneratorSettings, PRESETS[preset]["model"]["generator"]))

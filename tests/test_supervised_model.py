@@ -8,8 +8,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from cyclesem.models.supervised import SupervisedRestoration, psnr_per_image  # noqa: E402
-from cyclesem.nets.midnet import MIDNET_PRESETS, build_midnet  # noqa: E402
-from cyclesem.restoration_loss import RestorationLossWeights  # noqa: E402
+from cyclesem.config.supervised import MIDNET_PRESETS, RestorationLossWeights  # noqa: E402
+from cyclesem.nets.midnet import build_midnet  # noqa: E402
 
 
 def _trivial_pairs(count=8, size=32):

@@ -20,7 +20,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from cyclesem.models.cyclegan import CycleGanTask  # noqa: E402
-from cyclesem.train_config import resolve_cyclegan_config  # noqa: E402
+from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
 from cyclesem.training import prepare_run_folder, read_state, train  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cyclesem.errors import CyclesemError
-from cyclesem.train_config import PRESETS
+from cyclesem.config.cyclegan import PRESETS
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
 _FLAGS = {"config_file": "--config", "overrides": "--set", "out_dir": "--out"}
@@ -31,7 +31,7 @@ _PAIRED_ONLY = ("sharp", "model", "register", "val_fraction", "val_blurry", "val
 @click.option("--out", "out_dir", type=_FOLDER, help="The run folder to create.")
 @click.option("--resume", "resume_dir", type=_FOLDER, help="Continue the run in this folder.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML or JSON file of settings (see cyclesem/train_config.py).")
+              help="TOML or JSON file of settings (see cyclesem/config/cyclegan.py).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override one setting, e.g. --set loss.cycle=5 (repeatable).")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
@@ -49,7 +49,7 @@ def command(resume_dir, steps, **options):
 
     New run: cyclesem train --unpaired --blurry DIR --clear DIR --out RUN, or
     cyclesem train --paired --model midnet --blurry DIR --sharp DIR --out RUN
-    (settings in cyclesem/supervised_config.py). Settings come from the preset,
+    (settings in cyclesem/config/supervised.py). Settings come from the preset,
     then --config, then --set, then the options here; the result is saved in
     RUN/config.json. Continue a run (after Ctrl-C, or to train longer) with
     cyclesem train --resume RUN [--steps N].
@@ -72,7 +72,7 @@ def command(resume_dir, steps, **options):
 def _new_unpaired(steps, options) -> None:
     from cyclesem.config import load_mapping
     from cyclesem.normalize import PercentileNormalizer
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
     from cyclesem.training import check_new_run_folder
 
     _check_options(options, "--unpaired", needed=("blurry", "clear", "out_dir"), refused=_PAIRED_ONLY)
@@ -93,7 +93,7 @@ def _new_unpaired(steps, options) -> None:
 
 def _new_paired(steps, options) -> None:
     from cyclesem.config import load_mapping
-    from cyclesem.supervised_config import resolve_supervised_config
+    from cyclesem.config.supervised import resolve_supervised_config
     from cyclesem.training import check_new_run_folder
 
     _check_options(options, "--paired", needed=("blurry", "sharp", "out_dir"), refused=("clear",))
@@ -140,8 +140,8 @@ def _absolute(folder: Path | None) -> str | None:
 def _resume(run_dir: Path, steps, options) -> None:
     from cyclesem.config import load_mapping
     from cyclesem.normalize import PercentileNormalizer
-    from cyclesem.supervised_config import SKIPS, resolve_supervised_config
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.config.supervised import SKIPS, resolve_supervised_config
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     given = [_flag(name) for name, value in options.items() if value not in (None, False, ())]
     if given:

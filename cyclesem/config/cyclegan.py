@@ -1,4 +1,4 @@
-"""Training configs: frozen dataclasses grouped by concern, and named presets.
+"""The unpaired CycleGAN config: frozen dataclasses grouped by concern, and named presets.
 
 A config is resolved once at the CLI (:func:`resolve_cyclegan_config`): the
 dataclass defaults (the ``paper`` network), then the preset's overrides, then a
@@ -6,8 +6,7 @@ dataclass defaults (the ``paper`` network), then the preset's overrides, then a
 options. The result is saved as ``RUN/config.json`` with a top-level
 ``"kind": "cyclegan"`` and handed down as an object.
 
-Groups shared by every model kind (the training runner reads them):
-:class:`TrainSettings`, :class:`DataSettings`, :class:`RuntimeSettings`.
+Groups shared by every model kind live in :mod:`cyclesem.config.common`.
 CycleGAN groups: :class:`GeneratorSettings`, :class:`DiscriminatorSettings`,
 :class:`CycleGanLossWeights`, :class:`AdamSettings`, :class:`CycleGanTrainSettings`,
 :class:`UnpairedDataSettings`.
@@ -29,7 +28,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from cyclesem.config import merge, resolve
+from cyclesem.config.builder import merge, resolve
+from cyclesem.config.common import DataSettings, RuntimeSettings, TrainSettings, non_negative, positive
 
 __all__ = [
     "AdamSettings",
@@ -37,25 +37,14 @@ __all__ = [
     "CycleGanLossWeights",
     "CycleGanModelSettings",
     "CycleGanTrainSettings",
-    "DataSettings",
     "DiscriminatorSettings",
     "GeneratorSettings",
     "PRESETS",
-    "RuntimeSettings",
-    "TrainSettings",
     "UnpairedDataSettings",
     "resolve_cyclegan_config",
 ]
 
 _LEVELS = 4  # stride-2 stages of the generator
-
-
-def _non_negative(obj, names) -> list[str]:
-    return [f"'{name}' must be >= 0, got {getattr(obj, name)}" for name in names if getattr(obj, name) < 0]
-
-
-def _positive(obj, names) -> list[str]:
-    return [f"'{name}' must be > 0, got {getattr(obj, name)}" for name in names if getattr(obj, name) <= 0]
 
 
 @dataclass(frozen=True)
@@ -79,8 +68,8 @@ class GeneratorSettings:
     norm_momentum: float = 0.99
 
     def check(self) -> list[str]:
-        problems = _positive(self, ["width", "residual_scale"])
-        problems += _non_negative(self, ["bottleneck_blocks"])
+        problems = positive(self, ["width", "residual_scale"])
+        problems += non_negative(self, ["bottleneck_blocks"])
         if len(self.channel_multipliers) != _LEVELS + 1 or min(self.channel_multipliers, default=0) < 1:
             problems.append(f"'channel_multipliers' needs {_LEVELS + 1} positive numbers")
         for name in ("encoder_blocks", "decoder_blocks"):
@@ -106,7 +95,7 @@ class DiscriminatorSettings:
     width: int = 64
 
     def check(self) -> list[str]:
-        return _positive(self, ["width"])
+        return positive(self, ["width"])
 
 
 @dataclass(frozen=True)
@@ -128,7 +117,7 @@ class CycleGanLossWeights:
     edge: float = 1.0
 
     def check(self) -> list[str]:
-        return _non_negative(self, [f.name for f in dataclasses.fields(self)])
+        return non_negative(self, [f.name for f in dataclasses.fields(self)])
 
 
 @dataclass(frozen=True)
@@ -145,35 +134,10 @@ class AdamSettings:
     decay_start: float = 0.5
 
     def check(self) -> list[str]:
-        problems = _positive(self, ["learning_rate"])
+        problems = positive(self, ["learning_rate"])
         if not 0.0 <= self.decay_start <= 1.0:
             problems.append(f"'decay_start' must be in [0, 1], got {self.decay_start}")
         return problems
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Length, batches and bookkeeping of a training run (any model kind).
-
-    Intervals are in steps; ``keep_checkpoints`` is how many of the latest
-    checkpoints stay in ``RUN/checkpoints``.
-    """
-
-    steps: int = 20000
-    crop: int = 256
-    batch: int = 1
-    seed: int = 0
-    checkpoint_every: int = 1000
-    sample_every: int = 500
-    log_every: int = 10
-    keep_checkpoints: int = 3
-
-    def check(self) -> list[str]:
-        problems = _positive(self, ["steps", "batch", "checkpoint_every", "sample_every",
-                                    "log_every", "keep_checkpoints"])
-        if self.crop < 32:
-            problems.append(f"'crop' must be >= 32 pixels, got {self.crop}")
-        return problems + _non_negative(self, ["seed"])
 
 
 @dataclass(frozen=True)
@@ -183,22 +147,7 @@ class CycleGanTrainSettings(TrainSettings):
     pool_size: int = 50
 
     def check(self) -> list[str]:
-        return super().check() + _non_negative(self, ["pool_size"])
-
-
-@dataclass(frozen=True)
-class DataSettings:
-    """Per-image percentile normalisation and augmentation of training crops."""
-
-    norm_low: float = 0.5
-    norm_high: float = 99.5
-    flips: bool = True
-    rotations: bool = True
-
-    def check(self) -> list[str]:
-        if not 0.0 <= self.norm_low < self.norm_high <= 100.0:
-            return [f"need 0 <= norm_low < norm_high <= 100, got {self.norm_low}, {self.norm_high}"]
-        return []
+        return super().check() + non_negative(self, ["pool_size"])
 
 
 @dataclass(frozen=True)
@@ -207,22 +156,6 @@ class UnpairedDataSettings(DataSettings):
 
     blurry: str = ""
     clear: str = ""
-
-
-@dataclass(frozen=True)
-class RuntimeSettings:
-    """How the step runs: float16 mixed precision and XLA (GPU switches), or eagerly.
-
-    ``eager`` skips building the step's graph (tens of seconds for the
-    CycleGAN); it suits debugging and runs of a handful of steps.
-    """
-
-    mixed_precision: bool = False
-    xla: bool = False
-    eager: bool = False
-
-    def check(self) -> list[str]:
-        return ["'eager' and 'xla' exclude each other"] if self.eager and self.xla else []
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,20 @@
 
 A config is resolved once at the CLI (:func:`resolve_supervised_config`): the
 dataclass defaults (the ``paper`` network), then the preset's overrides (network
-sizes from :data:`cyclesem.nets.midnet.MIDNET_PRESETS`, schedule from
-:data:`PRESETS`), then a ``--config`` file, then ``--set key=value``
+sizes from :data:`MIDNET_PRESETS`, schedule from :data:`PRESETS`), then a ``--config`` file, then ``--set key=value``
 overrides, then command-line options. The result is saved as
 ``RUN/config.json`` with a top-level ``"kind"``: ``"midnet"`` (attention-gated
 skips) or ``"nafnet"`` (additive skips, the ablation).
 
-Groups shared with the CycleGAN (:mod:`cyclesem.train_config`):
-:class:`~cyclesem.train_config.TrainSettings` (extended here with validation
-settings), :class:`~cyclesem.train_config.DataSettings` (extended with the pair
-folders) and :class:`~cyclesem.train_config.RuntimeSettings`. The loss weights
-are :class:`cyclesem.restoration_loss.RestorationLossWeights` (L1 1, Sobel edge
-0.05, FFT 0.01, as in MIDNet).
+Groups shared with the CycleGAN (:mod:`cyclesem.config.common`):
+:class:`~cyclesem.config.common.TrainSettings` (extended here with validation
+settings), :class:`~cyclesem.config.common.DataSettings` (extended with the pair
+folders) and :class:`~cyclesem.config.common.RuntimeSettings`. The loss weights
+are :class:`RestorationLossWeights` (L1 1, Sobel edge 0.05, FFT 0.01, as in
+MIDNet); the loss itself is :func:`cyclesem.models.losses.restoration_loss_terms`.
 
-Importing this module imports Keras (the loss weights and network presets live
-beside the code that uses them); the CLI imports it inside its command.
+No Keras here: the networks are built from these settings by
+:mod:`cyclesem.train.supervised`.
 """
 
 from __future__ import annotations
@@ -24,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from cyclesem.config import merge, resolve
-from cyclesem.nets.midnet import MIDNET_PRESETS
-from cyclesem.restoration_loss import RestorationLossWeights
-from cyclesem.train_config import DataSettings, RuntimeSettings, TrainSettings
+from cyclesem.config.builder import merge, resolve
+from cyclesem.config.common import DataSettings, RuntimeSettings, TrainSettings, positive
 
 __all__ = [
     "CosineAdamSettings",
+    "MIDNET_PRESETS",
+    "RestorationLossWeights",
     "MidnetSettings",
     "PRESETS",
     "PairedDataSettings",
@@ -42,6 +41,20 @@ __all__ = [
 
 SKIPS = {"midnet": "attention", "nafnet": "add"}
 """The skip connection each model kind uses (:func:`cyclesem.nets.midnet.build_midnet`)."""
+
+
+@dataclass(frozen=True)
+class RestorationLossWeights:
+    """Weights of the three terms of the restoration loss (MIDNet's recipe by default)."""
+
+    l1: float = 1.0
+    edge: float = 0.05
+    fft: float = 0.01
+
+    def check(self) -> list[str]:
+        """Problems with the weights (for :func:`cyclesem.config.build`)."""
+        return [f"loss weight '{name}' must be >= 0, got {value}"
+                for name, value in vars(self).items() if value < 0]
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,18 @@ class MidnetSettings:
         """The network's total down-sampling factor."""
         return 2 ** len(self.enc_blocks)
 
+    def network_sizes(self) -> dict:
+        """The keyword arguments of :func:`cyclesem.nets.midnet.build_midnet` these settings give."""
+        return {name: getattr(self, name) for name in ("width", "enc_blocks", "middle_blocks", "dec_blocks")}
+
+
+MIDNET_PRESETS = {
+    "tiny": {"width": 8, "enc_blocks": (1, 1), "middle_blocks": 1, "dec_blocks": (1, 1)},
+    "small": {"width": 16, "enc_blocks": (1, 1, 2, 4), "middle_blocks": 1, "dec_blocks": (1, 1, 1, 1)},
+    "paper": MidnetSettings().network_sizes(),
+}
+"""Network sizes by preset; ``paper`` (the defaults) is NAFNet's deblurring model (GoPro)."""
+
 
 @dataclass(frozen=True)
 class CosineAdamSettings:
@@ -96,7 +121,7 @@ class CosineAdamSettings:
 
 @dataclass(frozen=True)
 class SupervisedTrainSettings(TrainSettings):
-    """:class:`~cyclesem.train_config.TrainSettings` plus validation.
+    """:class:`~cyclesem.config.common.TrainSettings` plus validation.
 
     Every ``validate_every`` steps (and at the last step) the network is scored
     (PSNR, SSIM) on up to ``validation_crops`` crops of side ``crop`` cut from
@@ -108,14 +133,12 @@ class SupervisedTrainSettings(TrainSettings):
     validation_crops: int = 64
 
     def check(self) -> list[str]:
-        problems = super().check()
-        return problems + [f"'{name}' must be > 0, got {getattr(self, name)}"
-                           for name in ("validate_every", "validation_crops") if getattr(self, name) <= 0]
+        return super().check() + positive(self, ["validate_every", "validation_crops"])
 
 
 @dataclass(frozen=True)
 class PairedDataSettings(DataSettings):
-    """:class:`~cyclesem.train_config.DataSettings` plus the pair folders.
+    """:class:`~cyclesem.config.common.DataSettings` plus the pair folders.
 
     Pairs match by file name. ``register`` aligns each blurry image onto its
     sharp partner (sub-pixel) and keeps the overlap. Validation pairs are
@@ -194,7 +217,7 @@ def resolve_supervised_config(
 ) -> SupervisedConfig:
     """Build a :class:`SupervisedConfig`: preset, then file, then ``--set``, then options.
 
-    As :func:`cyclesem.train_config.resolve_cyclegan_config`, plus ``kind``.
+    As :func:`cyclesem.config.cyclegan.resolve_cyclegan_config`, plus ``kind``.
 
     Parameters
     ----------

@@ -12,7 +12,7 @@ One step on a batch of real blurry images ``b`` and real clear images ``c``:
 instance-norm statistics, so G's come from real blurry images only), then
 ``F(G(b))``, ``G(F(c))`` and the identity terms ``G(c)``, ``F(b)`` with the
 statistics frozen; the discriminators see real images and fakes drawn from the
-image pools; losses are :func:`cyclesem.losses.cycle_gan_losses`.
+image pools; losses are :func:`cyclesem.models.losses.cycle_gan_losses`.
 
 Image pools (Shrivastava et al. 2017, as in the reference CycleGAN) are
 non-trainable variables of the model, so checkpoints carry them: while a pool
@@ -33,7 +33,7 @@ from keras import ops
 from cyclesem.backend import require_tensorflow
 from cyclesem.config import to_dict
 from cyclesem.data import CropSampler, centre_crops, unpaired_batches
-from cyclesem.losses import cycle_gan_losses
+from cyclesem.models.losses import cycle_gan_losses
 from cyclesem.nets import build_discriminator, build_generator
 from cyclesem.nets.layers import frozen_statistics
 
@@ -78,7 +78,7 @@ class CycleGan(keras.Model):
     ----------
     networks : dict
         ``keras.Model`` by name: the four of :data:`NETWORK_NAMES`.
-    loss_weights : cyclesem.train_config.CycleGanLossWeights
+    loss_weights : cyclesem.config.cyclegan.CycleGanLossWeights
         Weights of the generator loss terms.
     pool_size : int
         Past fakes kept per domain (0 shows the discriminators fresh fakes only).
@@ -210,7 +210,7 @@ class CycleGanTask:
 
     Parameters
     ----------
-    config : cyclesem.train_config.CycleGanConfig
+    config : cyclesem.config.cyclegan.CycleGanConfig
         The resolved config.
     blurry, clear : list of numpy.ndarray
         Normalised 2-D float32 training images of each domain
@@ -234,7 +234,7 @@ class CycleGanTask:
 
     @property
     def settings(self):
-        """The run's :class:`~cyclesem.train_config.TrainSettings`."""
+        """The run's :class:`~cyclesem.config.cyclegan.TrainSettings`."""
         return self.config.train
 
     def config_dict(self) -> dict:

@@ -2,7 +2,7 @@
 
 :class:`SupervisedRestoration` wraps one network (for example
 :func:`cyclesem.nets.midnet.build_midnet`) with MIDNet's three-term loss
-(:mod:`cyclesem.restoration_loss`), so ``compile(optimizer=...)`` then ``fit()``
+(:func:`cyclesem.models.losses.restoration_loss_terms`), so ``compile(optimizer=...)`` then ``fit()``
 and ``evaluate()`` work with callbacks and progress bars unchanged. The gradient
 step is the TensorFlow-specific part; the loss and metrics are ``keras.ops``.
 
@@ -17,7 +17,8 @@ import keras
 from keras import ops
 
 from cyclesem.backend import require_tensorflow
-from cyclesem.restoration_loss import RestorationLossWeights, restoration_loss_terms
+from cyclesem.config.supervised import RestorationLossWeights
+from cyclesem.models.losses import restoration_loss_terms
 
 tf = require_tensorflow()
 

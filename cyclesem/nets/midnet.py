@@ -28,7 +28,6 @@ from cyclesem.errors import CyclesemError
 from cyclesem.nets.layers import CropToMatch, ReflectPadToMultiple
 
 __all__ = [
-    "MIDNET_PRESETS",
     "AttentionGate",
     "MidBlock",
     "PixelShuffle",
@@ -38,13 +37,6 @@ __all__ = [
     "local_mean",
     "with_local_pool",
 ]
-
-MIDNET_PRESETS = {
-    "tiny": {"width": 8, "enc_blocks": (1, 1), "middle_blocks": 1, "dec_blocks": (1, 1)},
-    "small": {"width": 16, "enc_blocks": (1, 1, 2, 4), "middle_blocks": 1, "dec_blocks": (1, 1, 1, 1)},
-    "paper": {"width": 32, "enc_blocks": (1, 1, 1, 28), "middle_blocks": 1, "dec_blocks": (1, 1, 1, 1)},
-}
-"""Network sizes by name; ``paper`` is NAFNet's deblurring model (GoPro)."""
 
 _SERIALIZABLE = keras.saving.register_keras_serializable(package="cyclesem")
 _LAYER_NORM_EPSILON = 1e-6
@@ -295,10 +287,10 @@ def _blocks(features, count: int, channels: int, local_pool_size, prefix: str):
 
 
 def build_midnet(
-    width: int = 16,
-    enc_blocks=(1, 1, 2, 4),
-    middle_blocks: int = 1,
-    dec_blocks=(1, 1, 1, 1),
+    width: int,
+    enc_blocks,
+    middle_blocks: int,
+    dec_blocks,
     skip: str = "attention",
     *,
     local_pool_size: int | None = None,
@@ -309,7 +301,8 @@ def build_midnet(
     Parameters
     ----------
     width : int
-        Channels at full resolution; each encoder stage doubles them.
+        Channels at full resolution; each encoder stage doubles them. The
+        sizes of each preset are :data:`cyclesem.config.supervised.MIDNET_PRESETS`.
     enc_blocks, dec_blocks : sequence of int
         MID blocks per encoder / decoder stage (same length: the number of
         stride-2 stages).

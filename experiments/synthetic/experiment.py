@@ -20,7 +20,7 @@ from cyclesem.compare import BUILTIN_METHODS
 from cyclesem.config import build, load_mapping
 from cyclesem.errors import CyclesemError
 from cyclesem.metrics import METRICS
-from cyclesem.train_config import PRESETS, resolve_cyclegan_config
+from cyclesem.config.cyclegan import PRESETS, resolve_cyclegan_config
 from synth.recipes import recipe_names
 
 __all__ = ["BenchmarkSpec", "TrainingSpec", "Experiment", "load_experiment"]

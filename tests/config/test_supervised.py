@@ -1,4 +1,4 @@
-"""Tests of cyclesem.supervised_config: presets, validation of settings, resolution order."""
+"""Tests of cyclesem.config.supervised: presets, validation of settings, resolution order."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ pytest.importorskip("keras")
 
 from cyclesem.config import to_dict  # noqa: E402
 from cyclesem.errors import CyclesemError  # noqa: E402
-from cyclesem.nets.midnet import MIDNET_PRESETS  # noqa: E402
-from cyclesem.supervised_config import PRESETS, SupervisedConfig, resolve_supervised_config  # noqa: E402
-from cyclesem.train_config import PRESETS as CYCLEGAN_PRESETS  # noqa: E402
+from cyclesem.config.supervised import MIDNET_PRESETS  # noqa: E402
+from cyclesem.config.supervised import PRESETS, SupervisedConfig, resolve_supervised_config  # noqa: E402
+from cyclesem.config.cyclegan import PRESETS as CYCLEGAN_PRESETS  # noqa: E402
 
 
 def test_defaults_are_the_paper_network_and_recipe():

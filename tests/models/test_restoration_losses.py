@@ -1,4 +1,4 @@
-"""Tests for cyclesem.restoration_loss: each term on inputs with known values."""
+"""Tests for the restoration loss of cyclesem.models.losses: each term on inputs with known values."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ pytest.importorskip("keras")
 
 from cyclesem.config import build  # noqa: E402
 from cyclesem.errors import CyclesemError  # noqa: E402
-from cyclesem.restoration_loss import (  # noqa: E402
-    RestorationLossWeights,
-    edge_loss,
-    fft_loss,
+from cyclesem.config.supervised import RestorationLossWeights  # noqa: E402
+from cyclesem.models.losses import (  # noqa: E402
     l1_loss,
     restoration_loss_terms,
+    sobel_gradient_l1,
+    spectrum_l1,
 )
 
 
@@ -47,8 +47,8 @@ def test_constant_offset_costs_c_in_l1_nothing_in_edges_and_c_over_2_in_fft():
     offset = 0.25
     image = _image(size=16)
     assert float(l1_loss(image + offset, image)) == pytest.approx(offset, rel=1e-5)
-    assert float(edge_loss(image + offset, image)) == pytest.approx(0.0, abs=1e-5)
-    assert float(fft_loss(image + offset, image)) == pytest.approx(offset / 2, rel=1e-4)
+    assert float(sobel_gradient_l1(image + offset, image)) == pytest.approx(0.0, abs=1e-5)
+    assert float(spectrum_l1(image + offset, image)) == pytest.approx(offset / 2, rel=1e-4)
 
 
 def test_edge_loss_is_sobel_on_a_ramp():
@@ -56,7 +56,7 @@ def test_edge_loss_is_sobel_on_a_ramp():
     # columns are 0 (reflect padding), y gradients are 0; the mean runs over both.
     slope, height, width = 0.02, 10, 12
     expected = 8 * slope * (width - 2) / width / 2
-    assert float(edge_loss(_ramp(height, width, slope), np.zeros((1, height, width, 1), "float32"))) == (
+    assert float(sobel_gradient_l1(_ramp(height, width, slope), np.zeros((1, height, width, 1), "float32"))) == (
         pytest.approx(expected, rel=1e-5)
     )
 
@@ -64,7 +64,7 @@ def test_edge_loss_is_sobel_on_a_ramp():
 def test_fft_loss_of_a_checkerboard_sits_at_nyquist():
     size = 8
     board = ((-1.0) ** np.add.outer(np.arange(size), np.arange(size))).astype("float32")[None, :, :, None]
-    assert float(fft_loss(board, np.zeros_like(board))) == pytest.approx(0.5, rel=1e-5)
+    assert float(spectrum_l1(board, np.zeros_like(board))) == pytest.approx(0.5, rel=1e-5)
 
 
 def test_total_is_the_weighted_sum():

@@ -35,8 +35,8 @@ from cyclesem.errors import CyclesemError
 from cyclesem.io.outputs import building_folder, check_output_folder
 from cyclesem.io import list_images, read_image
 from cyclesem.metrics import no_reference_scores, score_pair
-from cyclesem.pairs import match_pairs
-from cyclesem.registration import estimate_shift
+from cyclesem.data.pairs import match_pairs
+from cyclesem.data.registration import estimate_shift
 
 __all__ = [
     "Method",

@@ -159,9 +159,9 @@ def _make_benchmark(bench: Path, settings: DemoSettings, progress: bool) -> None
 
 
 def _train(bench: Path, run_dir: Path, settings: DemoSettings, progress: bool, echo) -> None:
-    from cyclesem.data import load_folder
+    from cyclesem.data.images import load_folder
     from cyclesem.models.cyclegan import CycleGanTask
-    from cyclesem.normalize import PercentileNormalizer
+    from cyclesem.data.normalize import PercentileNormalizer
     from cyclesem.config.cyclegan import resolve_cyclegan_config
     from cyclesem.training import prepare_run_folder, train
 

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from cyclesem.registration import estimate_shift, overlap
+from cyclesem.data.registration import estimate_shift, overlap
 
 __all__ = [
     "FULL_REFERENCE",
@@ -190,7 +190,7 @@ def score_pair(
         The image to score (for example a restoration), same shape.
     register : bool
         Register ``image`` onto ``reference`` first (sub-pixel phase correlation,
-        :func:`cyclesem.registration.estimate_shift`) and compute PSNR and SSIM on
+        :func:`cyclesem.data.registration.estimate_shift`) and compute PSNR and SSIM on
         their overlap only. For real pairs, two exposures of one field.
     shift : (float, float), optional
         A known ``(dy, dx)`` to apply instead of estimating one (for example the

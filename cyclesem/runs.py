@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from cyclesem.errors import CyclesemError
-from cyclesem.normalize import PercentileNormalizer
+from cyclesem.data.normalize import PercentileNormalizer
 from cyclesem.tiling import TileSpec, predict_tiled
 
 __all__ = ["Run", "is_run_dir", "load_run", "CONFIG_FILE", "STATE_FILE", "MODEL_FILE", "BEST_MODEL_FILE"]

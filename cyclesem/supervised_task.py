@@ -29,11 +29,12 @@ import numpy as np
 
 from cyclesem.backend import require_tensorflow
 from cyclesem.config import to_dict
-from cyclesem.data import CropSampler, centre_crops, paired_batches
+from cyclesem.data.crops import CropSampler, centre_crops
+from cyclesem.data.pipelines import paired_batches
 from cyclesem.models.supervised import SupervisedRestoration
 from cyclesem.nets.midnet import build_midnet
-from cyclesem.normalize import PercentileNormalizer
-from cyclesem.pairs import LoadedPairs, load_pairs, match_pair_folders, split_pairs
+from cyclesem.data.normalize import PercentileNormalizer
+from cyclesem.data.pairs import LoadedPairs, load_pairs, match_pair_folders, split_pairs
 
 tf = require_tensorflow()
 
@@ -144,7 +145,7 @@ class SupervisedTask:
     ----------
     config : cyclesem.config.supervised.SupervisedConfig
         The resolved config.
-    train_pairs, validation_pairs : list of cyclesem.pairs.LoadedPair
+    train_pairs, validation_pairs : list of cyclesem.data.pairs.LoadedPair
         Normalised, aligned training pairs; validation pairs (may be empty:
         then :meth:`validate` returns ``{}``).
     """

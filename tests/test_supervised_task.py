@@ -15,7 +15,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from cyclesem.errors import CyclesemError  # noqa: E402
-from cyclesem.pairs import LoadedPair  # noqa: E402
+from cyclesem.data.pairs import LoadedPair  # noqa: E402
 from cyclesem.config.supervised import resolve_supervised_config  # noqa: E402
 from cyclesem.supervised_task import SupervisedTask, grid_crops, load_training_pairs  # noqa: E402
 from cyclesem.training import prepare_run_folder, read_state, train  # noqa: E402

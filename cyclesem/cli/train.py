@@ -71,7 +71,7 @@ def command(resume_dir, steps, **options):
 
 def _new_unpaired(steps, options) -> None:
     from cyclesem.config import load_mapping
-    from cyclesem.normalize import PercentileNormalizer
+    from cyclesem.data.normalize import PercentileNormalizer
     from cyclesem.config.cyclegan import resolve_cyclegan_config
     from cyclesem.training import check_new_run_folder
 
@@ -139,7 +139,7 @@ def _absolute(folder: Path | None) -> str | None:
 
 def _resume(run_dir: Path, steps, options) -> None:
     from cyclesem.config import load_mapping
-    from cyclesem.normalize import PercentileNormalizer
+    from cyclesem.data.normalize import PercentileNormalizer
     from cyclesem.config.supervised import SKIPS, resolve_supervised_config
     from cyclesem.config.cyclegan import resolve_cyclegan_config
 
@@ -171,7 +171,7 @@ def _flag(name: str) -> str:
 
 def _load(folder: Path, normalizer) -> list:
     """The normalised images of ``folder``; unreadable files are listed and skipped."""
-    from cyclesem.data import load_folder
+    from cyclesem.data.images import load_folder
 
     loaded = load_folder(folder, normalizer)
     _echo_skipped(loaded.failures, f"unreadable file(s) in {folder}")

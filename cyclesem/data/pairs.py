@@ -7,7 +7,7 @@ split. ``midnet-defocus`` names its crops ``G-1_sNNN.png`` (group ``G``); any
 other name is its own group.
 
 Real pairs are often shifted by a few pixels; :func:`load_pair` can register
-each pair (sub-pixel phase correlation, :mod:`cyclesem.registration`) and
+each pair (sub-pixel phase correlation, :mod:`cyclesem.data.registration`) and
 return the overlapping crops.
 
 Examples
@@ -29,16 +29,19 @@ from typing import Iterable
 
 import numpy as np
 
-from cyclesem import io, registration
+from cyclesem import io
+from cyclesem.data import registration
+from cyclesem.data.normalize import PercentileNormalizer
 from cyclesem.errors import CyclesemError
-from cyclesem.normalize import PercentileNormalizer
 
 __all__ = [
     "ImagePair",
     "LoadedPair",
     "LoadedPairs",
+    "PairedData",
     "load_pair",
     "load_pairs",
+    "load_training_pairs",
     "match_pair_folders",
     "match_pairs",
     "source_group",
@@ -273,3 +276,46 @@ def load_pairs(
     if pairs and not loaded.pairs:
         raise CyclesemError(f"none of the {len(pairs)} pair(s) could be loaded: {loaded.failures[0][1]}")
     return loaded
+
+
+@dataclass
+class PairedData:
+    """Training and validation pairs as loaded (see :func:`load_training_pairs`)."""
+
+    train: LoadedPairs
+    validation: LoadedPairs
+
+    @property
+    def failures(self) -> list[tuple[str, str]]:
+        """``(path, problem)`` of every pair that did not load, on both sides."""
+        return self.train.failures + self.validation.failures
+
+
+def load_training_pairs(config, *, progress: bool = False) -> PairedData:
+    """Match, split, read, optionally register and normalise the pairs ``config.data`` names.
+
+    Parameters
+    ----------
+    config : cyclesem.config.supervised.SupervisedConfig
+    progress : bool
+        Show a progress bar while loading (registration takes a while).
+
+    Returns
+    -------
+    PairedData
+        Bad pairs are listed in ``failures``; the rest are loaded.
+
+    Raises
+    ------
+    CyclesemError
+        If files have no partner (all listed at once), a folder holds no
+        images, the split is impossible, or no pair of a side loads.
+    """
+    data = config.data
+    pairs = match_pair_folders(data.blurry, data.sharp)
+    if data.val_blurry:
+        train, validation = pairs, match_pair_folders(data.val_blurry, data.val_sharp)
+    else:
+        train, validation = split_pairs(pairs, data.val_fraction, config.train.seed)
+    load = dict(register=data.register, normalizer=data.normalizer(), progress=progress)
+    return PairedData(load_pairs(train, **load), load_pairs(validation, **load))

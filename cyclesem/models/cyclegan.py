@@ -32,7 +32,8 @@ from keras import ops
 
 from cyclesem.backend import require_tensorflow
 from cyclesem.config import to_dict
-from cyclesem.data import CropSampler, centre_crops, unpaired_batches
+from cyclesem.data.crops import CropSampler, centre_crops
+from cyclesem.data.pipelines import unpaired_batches
 from cyclesem.models.losses import cycle_gan_losses
 from cyclesem.nets import build_discriminator, build_generator
 from cyclesem.nets.layers import frozen_statistics

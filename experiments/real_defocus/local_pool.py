@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from cyclesem import io  # noqa: E402
 from cyclesem.metrics import score_pair  # noqa: E402
-from cyclesem.pairs import match_pair_folders  # noqa: E402
+from cyclesem.data.pairs import match_pair_folders  # noqa: E402
 from cyclesem.runs import CONFIG_FILE, MODEL_FILE, STATE_FILE, load_run  # noqa: E402
 from cyclesem.tiling import TileSpec  # noqa: E402
 

@@ -51,9 +51,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cyclesem import classical, io, registration, report  # noqa: E402
+from cyclesem import classical, io, report  # noqa: E402
+from cyclesem.data import registration  # noqa: E402
 from cyclesem.metrics import no_reference_scores, psnr, score_pair  # noqa: E402
-from cyclesem.pairs import match_pair_folders  # noqa: E402
+from cyclesem.data.pairs import match_pair_folders  # noqa: E402
 from synth.blur import blur  # noqa: E402
 from synth.psf import gaussian_psf  # noqa: E402
 

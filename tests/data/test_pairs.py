@@ -1,4 +1,4 @@
-"""Tests for cyclesem.pairs: matching, group splits, loading with registration."""
+"""Tests for cyclesem.data.pairs: matching, group splits, loading with registration."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from scipy import ndimage
 
 from cyclesem import io
 from cyclesem.errors import CyclesemError
-from cyclesem.normalize import PercentileNormalizer
-from cyclesem.pairs import (
+from cyclesem.data.normalize import PercentileNormalizer
+from cyclesem.data.pairs import (
     ImagePair,
     load_pair,
     load_pairs,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from cyclesem.registration import align_pair, estimate_shift, overlap, shift_image
+from cyclesem.data.registration import align_pair, estimate_shift, overlap, shift_image
 from synth.phantoms import make_phantom
 
 

@@ -6,9 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from cyclesem.data import CropSampler, centre_crops, load_folder
+from cyclesem.data.crops import CropSampler, centre_crops
+from cyclesem.data.images import load_folder
 from cyclesem.errors import CyclesemError
-from cyclesem.normalize import PercentileNormalizer
+from cyclesem.data.normalize import PercentileNormalizer
 
 
 def ramp(height, width, offset=0.0):
@@ -75,7 +76,7 @@ def test_centre_crops_shape():
 
 def test_unpaired_batches_replay_the_same_steps_from_any_start():
     pytest.importorskip("tensorflow")
-    from cyclesem.data import paired_batches, unpaired_batches
+    from cyclesem.data.pipelines import paired_batches, unpaired_batches
 
     rng = np.random.default_rng(2)
     blurry = CropSampler([(rng.random((40, 40)).astype(np.float32),)], crop=32)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from cyclesem.errors import CyclesemError
+from cyclesem.io.outputs import clear_output_folder
 
 __all__ = ["DemoSettings", "DEMO", "QUICK_DEMO", "DemoResult", "run_demo"]
 
@@ -110,9 +110,8 @@ def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, overw
         If ``out_dir`` holds something other than an earlier demo, or it exists
         without ``overwrite``. A failed demo leaves no partial folder behind.
     """
-    out_dir = Path(out_dir)
-    _clear_earlier_demo(out_dir, overwrite)
-    out_dir.mkdir(parents=True)
+    out_dir = clear_output_folder(out_dir, overwrite, owned=_PARTS, what="an earlier demo",
+                                  not_empty="exists (use --overwrite to replace an earlier demo)")
     try:
         return _stages(out_dir, settings, progress, echo)
     except BaseException:
@@ -135,22 +134,6 @@ def _stages(out_dir: Path, settings: DemoSettings, progress: bool, echo) -> Demo
     return DemoResult(out_dir, comparison, train_seconds, settings.steps)
 
 
-def _clear_earlier_demo(out_dir: Path, overwrite: bool) -> None:
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise CyclesemError("exists and is not a folder", out_dir)
-    entries = {entry.name for entry in out_dir.iterdir()}
-    if not entries:
-        out_dir.rmdir()
-        return
-    if not overwrite:
-        raise CyclesemError("exists (use --overwrite to replace an earlier demo)", out_dir)
-    if not entries <= set(_PARTS):
-        raise CyclesemError("holds files the demo did not make; refusing to replace it", out_dir)
-    shutil.rmtree(out_dir)
-
-
 def _make_benchmark(bench: Path, settings: DemoSettings, progress: bool) -> None:
     from synth import make_benchmark
 
@@ -159,23 +142,17 @@ def _make_benchmark(bench: Path, settings: DemoSettings, progress: bool) -> None
 
 
 def _train(bench: Path, run_dir: Path, settings: DemoSettings, progress: bool, echo) -> None:
-    from cyclesem.data.images import load_folder
-    from cyclesem.models.cyclegan import CycleGanTask
-    from cyclesem.data.normalize import PercentileNormalizer
-    from cyclesem.config.cyclegan import resolve_cyclegan_config
-    from cyclesem.training import prepare_run_folder, train
+    from cyclesem.config import resolve_config
+    from cyclesem.train.tasks import run_training
 
-    blurry_dir, clear_dir = bench / "train" / "blurry", bench / "train" / "clear"
-    config = resolve_cyclegan_config(
-        settings.preset, None, list(settings.train_overrides),
+    folders = {domain: str((bench / "train" / domain).resolve()) for domain in ("blurry", "clear")}
+    config = resolve_config(
+        "cyclegan", settings.preset, None, list(settings.train_overrides),
         {"train": {"steps": settings.steps, "crop": settings.crop, "batch": settings.batch,
                    "seed": settings.seed},
-         "data": {"blurry": str(blurry_dir.resolve()), "clear": str(clear_dir.resolve())}},
+         "data": folders},
     )
-    normalizer = PercentileNormalizer(config.data.norm_low, config.data.norm_high)
-    blurry, clear = (load_folder(folder, normalizer).images for folder in (blurry_dir, clear_dir))
-    prepare_run_folder(run_dir)
-    train(CycleGanTask(config, blurry, clear), run_dir, progress=progress, log=echo)
+    run_training(config, run_dir, progress=progress, log=echo)
 
 
 def _enhance(run_dir: Path, inputs: Path, out: Path, progress: bool) -> None:

@@ -46,7 +46,7 @@ def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int)
     """Steps per second of one preset after ``warmup`` steps."""
     import keras
 
-    from cyclesem.models.cyclegan import CycleGanTask
+    from cyclesem.train.cyclegan import CycleGanTask
     from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     config = resolve_cyclegan_config(preset, options={"train": {
@@ -64,7 +64,7 @@ def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int)
 
 def pipeline_rate(crop: int, batch: int, batches: int = 200) -> float:
     """Crops per second the data pipeline delivers on its own."""
-    from cyclesem.models.cyclegan import CycleGanTask
+    from cyclesem.train.cyclegan import CycleGanTask
     from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     config = resolve_cyclegan_config("tiny", options={"train": {"steps": batches, "crop": crop,

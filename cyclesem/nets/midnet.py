@@ -25,7 +25,7 @@ import keras
 from keras import layers, ops
 
 from cyclesem.errors import CyclesemError
-from cyclesem.nets.layers import CropToMatch, ReflectPadToMultiple
+from cyclesem.nets.layers import CropToMatch, ReflectPadToMultiple, dtype_policy_scope
 
 __all__ = [
     "AttentionGate",
@@ -295,6 +295,7 @@ def build_midnet(
     *,
     local_pool_size: int | None = None,
     name: str = "gen_blurry_to_clear",
+    dtype_policy: str | None = None,
 ) -> keras.Model:
     """Build MIDNet (``skip="attention"``) or NAFNet (``skip="add"``).
 
@@ -314,6 +315,9 @@ def build_midnet(
         Local channel-attention pooling window at inference (see module notes).
     name : str
         Model name; the default names it as the project's enhancement network.
+    dtype_policy : str, optional
+        ``"mixed_float16"`` for mixed precision (the last layers stay float32),
+        as :func:`cyclesem.nets.build_generator` takes it.
 
     Returns
     -------
@@ -327,6 +331,11 @@ def build_midnet(
         If the sizes do not describe a network.
     """
     _check_sizes(width, enc_blocks, middle_blocks, dec_blocks, skip)
+    with dtype_policy_scope(dtype_policy):
+        return _build(width, enc_blocks, middle_blocks, dec_blocks, skip, local_pool_size, name)
+
+
+def _build(width, enc_blocks, middle_blocks, dec_blocks, skip, local_pool_size, name) -> keras.Model:
     images = keras.Input((None, None, 1), name="blurry")
     features = ReflectPadToMultiple(2 ** len(enc_blocks), name="pad")(images)
     features = layers.Conv2D(width, 3, padding="same", name="intro")(features)

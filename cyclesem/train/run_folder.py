@@ -1,15 +1,17 @@
-"""Writing a training run's folder: atomic files, state, checkpoints, losses, previews.
+"""A training run's folder: its file names (only here), state, checkpoints, losses, previews.
 
-The runner (:mod:`cyclesem.training`) writes a run folder with these helpers:
+The runner (:mod:`cyclesem.train.runner`) writes a run folder with these helpers:
 ``config.json`` and ``state.json`` (:func:`write_json`, :func:`read_state`),
 ``checkpoints/step_NNNNNN.npz`` (:func:`save_checkpoint`: every variable given,
 written atomically, the last few kept; :func:`restore_checkpoint`),
-``generator.keras`` (:func:`write_atomic`), ``losses.csv`` and TensorBoard
+``generator.keras`` (``write_atomic``), ``losses.csv`` and TensorBoard
 scalars (:class:`LossLog`), and ``samples/step_NNNNNN.png`` (:func:`grid_image`,
-:func:`write_png`). :mod:`cyclesem.runs` reads the result.
+:func:`write_png`). :mod:`cyclesem.restore.runs` reads the result with
+:func:`is_run_dir` and :func:`read_json`.
 
-Every file is written to a hidden temporary name in the same folder, then
-renamed, so an interrupted write never leaves a partial file behind.
+Every file is written with :func:`cyclesem.io.outputs.write_atomic` (a hidden
+temporary name in the same folder, then renamed), so an interrupted write never
+leaves a partial file behind. Importing this module imports no TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ import csv
 import importlib.util
 import json
 import os
-import shutil
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from cyclesem.backend import require_keras, require_tensorflow
 from cyclesem.errors import CyclesemError
+from cyclesem.io.outputs import check_output_folder, clear_output_folder, write_atomic
 
 __all__ = [
     "BEST_MODEL_FILE",
@@ -39,12 +40,13 @@ __all__ = [
     "check_new_run_folder",
     "checkpoint_path",
     "grid_image",
+    "is_run_dir",
     "latest_checkpoint",
     "prepare_run_folder",
+    "read_json",
     "read_state",
     "restore_checkpoint",
     "save_checkpoint",
-    "write_atomic",
     "write_json",
     "write_png",
 ]
@@ -57,21 +59,6 @@ STATE_FILE = "state.json"
 MODEL_FILE = "generator.keras"
 BEST_MODEL_FILE = "best.keras"
 _RUN_ITEMS = (CONFIG_FILE, STATE_FILE, MODEL_FILE, BEST_MODEL_FILE, LOSSES_CSV, CHECKPOINTS, SAMPLES, "logs")
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(temporary_path)``, then rename the temporary file onto ``path``.
-
-    The temporary file is hidden and keeps ``path``'s suffix (Keras wants
-    ``.keras``); it is removed if writing fails.
-    """
-    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -90,10 +77,45 @@ def read_state(run_dir: str | os.PathLike) -> dict:
         raise CyclesemError(f"cannot read the run state ({exc})", path) from None
 
 
+def read_json(path: str | os.PathLike) -> dict:
+    """A run file holding one JSON object (``config.json``, ``state.json``).
+
+    Raises
+    ------
+    CyclesemError
+        If the file cannot be read, is not JSON, or not an object.
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise CyclesemError(f"cannot read ({exc.strerror or exc})", path) from None
+    except ValueError as exc:
+        raise CyclesemError(f"not valid JSON ({exc})", path) from None
+    if not isinstance(data, dict):
+        raise CyclesemError("expected a JSON object", path)
+    return data
+
+
+def is_run_dir(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder holding a run's ``config.json`` and ``state.json``."""
+    path = Path(path)
+    return (path / CONFIG_FILE).is_file() and (path / STATE_FILE).is_file()
+
+
+_NEW_RUN_POLICY = {
+    "owned": _RUN_ITEMS,
+    "what": "a run",
+    "not_empty": "the output folder is not empty: pass --resume to continue the run in it or --overwrite "
+                 "to start again",
+}
+
+
 def check_new_run_folder(run_dir: str | os.PathLike, *, overwrite: bool = False) -> None:
     """Raise unless a new run may start in ``run_dir`` (changes nothing).
 
-    A non-empty folder is refused unless ``overwrite``; even then only a folder
+    The output-folder policy of :func:`cyclesem.io.outputs.check_output_folder`:
+    a non-empty folder is refused unless ``overwrite``; even then only a folder
     holding nothing but run files (``config.json``, ``checkpoints/``, ...) may
     be emptied, never any other folder.
 
@@ -102,27 +124,12 @@ def check_new_run_folder(run_dir: str | os.PathLike, *, overwrite: bool = False)
     CyclesemError
         If the folder is not empty (and not ``overwrite``), or not a run folder.
     """
-    run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise CyclesemError("the output exists and is not a folder", run_dir)
-    entries = sorted(p.name for p in run_dir.iterdir()) if run_dir.exists() else []
-    if entries and not overwrite:
-        raise CyclesemError("the output folder is not empty: pass --resume to continue the run "
-                            "in it or --overwrite to start again", run_dir)
-    foreign = [name for name in entries if name not in _RUN_ITEMS and not name.startswith(".")]
-    if foreign:
-        raise CyclesemError(f"refusing to overwrite: the folder holds files that are not part of "
-                            f"a run ({', '.join(foreign[:3])})", run_dir)
+    check_output_folder(run_dir, overwrite, **_NEW_RUN_POLICY)
 
 
 def prepare_run_folder(run_dir: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Check ``run_dir`` (:func:`check_new_run_folder`), empty it if allowed, create it."""
-    check_new_run_folder(run_dir, overwrite=overwrite)
-    run_dir = Path(run_dir)
-    for entry in (sorted(run_dir.iterdir()) if run_dir.exists() else []):
-        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return run_dir
+    return clear_output_folder(run_dir, overwrite, **_NEW_RUN_POLICY)
 
 
 # --- checkpoints -------------------------------------------------------------------------------

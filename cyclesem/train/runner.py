@@ -2,7 +2,7 @@
 
 The runner knows nothing about the model it trains. A **task** object supplies
 the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest
-(the files themselves are written by :mod:`cyclesem.run_folder`):
+(the files themselves are written by :mod:`cyclesem.train.run_folder`):
 
 - the run folder: ``config.json`` (``task.config_dict()``), ``state.json``
   (``{"step", "steps", "kind", "seconds", "finished", "checkpoint"}``),
@@ -35,37 +35,25 @@ from typing import Callable, Protocol
 
 from cyclesem.backend import require_keras, require_tensorflow
 from cyclesem.errors import CyclesemError
-from cyclesem.run_folder import (
+from cyclesem.io.outputs import write_atomic
+from cyclesem.train.run_folder import (
     BEST_MODEL_FILE,
     CONFIG_FILE,
     MODEL_FILE,
     SAMPLES,
     STATE_FILE,
     LossLog,
-    check_new_run_folder,
     checkpoint_path,
     grid_image,
     latest_checkpoint,
-    prepare_run_folder,
     read_state,
     restore_checkpoint,
     save_checkpoint,
-    write_atomic,
     write_json,
     write_png,
 )
 
-__all__ = [
-    "BEST_MODEL_FILE",
-    "MODEL_FILE",
-    "TrainingResult",
-    "TrainingTask",
-    "check_new_run_folder",
-    "choose_strategy",
-    "prepare_run_folder",
-    "read_state",
-    "train",
-]
+__all__ = ["TrainingResult", "TrainingTask", "choose_strategy", "train"]
 
 
 class TrainingTask(Protocol):
@@ -75,7 +63,7 @@ class TrainingTask(Protocol):
     ----------
     kind : str
         ``"cyclegan"``, ``"midnet"``, ... (written to ``state.json``).
-    settings : cyclesem.config.cyclegan.TrainSettings
+    settings : cyclesem.config.common.TrainSettings
         Steps, batch, seed and the checkpoint / sample / log intervals.
     progress_keys : tuple of str
         The losses shown on the progress bar (all are logged to ``losses.csv``).
@@ -117,12 +105,14 @@ class TrainingTask(Protocol):
 
 @dataclass(frozen=True)
 class TrainingResult:
-    """Where a call of :func:`train` ended, and the trained model."""
+    """Where a call of :func:`train` ended (of ``steps``), the trained model, and its best-score metric."""
 
     step: int
     seconds: float
     run_dir: Path
     model: object = field(default=None, repr=False)
+    steps: int | None = None
+    best_metric: str | None = None
 
 
 def choose_strategy():
@@ -292,7 +282,8 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
     session.step = task.completed_steps(model)
     session.write_sample()
     session.save(finished=session.step >= settings.steps)
-    return TrainingResult(session.step, session.seconds, run_dir, model)
+    return TrainingResult(session.step, session.seconds, run_dir, model, settings.steps,
+                          getattr(task, "best_metric", None))
 
 
 def _resume_step(task, model, run_dir: Path, log) -> int:

@@ -1,4 +1,4 @@
-"""Tests of cyclesem.supervised_task: loading pairs, and MIDNet/NAFNet training through the runner.
+"""Tests of cyclesem.train.supervised (and loading pairs, grid crops): and MIDNet/NAFNet training through the runner.
 
 Networks are micro (width 4, one stage), crops 32 px, and steps run eagerly:
 building the step's graph costs more than the few steps these tests need.
@@ -17,9 +17,12 @@ keras = pytest.importorskip("keras")
 from cyclesem.errors import CyclesemError  # noqa: E402
 from cyclesem.data.pairs import LoadedPair  # noqa: E402
 from cyclesem.config.supervised import resolve_supervised_config  # noqa: E402
-from cyclesem.supervised_task import SupervisedTask, grid_crops, load_training_pairs  # noqa: E402
-from cyclesem.training import prepare_run_folder, read_state, train  # noqa: E402
-from test_training import _arrays  # noqa: E402 - checkpoint arrays; the tests folder is on sys.path
+from cyclesem.data.crops import grid_crops  # noqa: E402
+from cyclesem.data.pairs import load_training_pairs  # noqa: E402
+from cyclesem.train.run_folder import prepare_run_folder, read_state  # noqa: E402
+from cyclesem.train.runner import train  # noqa: E402
+from cyclesem.train.supervised import SupervisedTask  # noqa: E402
+from tests.train.test_runner import _arrays  # noqa: E402 - checkpoint arrays
 
 MICRO = ("model.width=4", "model.enc_blocks=[1]", "model.dec_blocks=[1]", "runtime.eager=true")
 

@@ -7,8 +7,8 @@ import hashlib
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_enhance import micrograph
-from test_runs import make_run
+from tests.restore.test_enhance import micrograph
+from tests.restore.test_runs import make_run
 
 from cyclesem import io
 from cyclesem.cli import main

@@ -1,4 +1,4 @@
-"""Tests of cyclesem.run_folder: run-folder checks and files."""
+"""Tests of cyclesem.train.run_folder: run-folder checks and files."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cyclesem.errors import CyclesemError
-from cyclesem.run_folder import grid_image, prepare_run_folder, read_state, write_json
+from cyclesem.train.run_folder import grid_image, prepare_run_folder, read_state, write_json
 
 
 def test_new_runs_need_an_empty_folder_or_a_run_to_overwrite(tmp_path):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tifffile
 from tests.conftest import shared_path
-from test_runs import make_run
+from tests.restore.test_runs import make_run
 
 from cyclesem import io
 from cyclesem.enhance import enhance_file, output_path

@@ -1,4 +1,4 @@
-"""Tests of the training runner (cyclesem.training) with the CycleGAN task.
+"""Tests of the training runner (cyclesem.train.runner) with the CycleGAN task.
 
 The runs use a very small generator and run the step eagerly: building the
 step's graph costs more than the few steps these tests need.
@@ -19,11 +19,12 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from cyclesem.models.cyclegan import CycleGanTask  # noqa: E402
+from cyclesem.train.cyclegan import CycleGanTask  # noqa: E402
 from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
-from cyclesem.training import prepare_run_folder, read_state, train  # noqa: E402
+from cyclesem.train.run_folder import prepare_run_folder, read_state  # noqa: E402
+from cyclesem.train.runner import train  # noqa: E402
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import PROJECT_ROOT  # noqa: E402
 MICRO = ("model.generator.width=4", "model.generator.channel_multipliers=[1, 1, 2, 2, 2]",
          "model.generator.bottleneck_blocks=1", "model.generator.dilations=[1, 2]",
          "model.discriminator.width=4", "loss.identity=0", "runtime.eager=true")
@@ -119,10 +120,9 @@ _MIRRORED = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import numpy as np
-    sys.path.insert(0, "tests")
-    from test_training import micro_config
-    from cyclesem.models.cyclegan import CycleGanTask
-    from cyclesem.training import train
+    from tests.train.test_runner import micro_config
+    from cyclesem.train.cyclegan import CycleGanTask
+    from cyclesem.train.runner import train
     rng = np.random.default_rng(0)
     images = [rng.random((40, 40)).astype("float32") for _ in range(2)]
     strategy = tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"])

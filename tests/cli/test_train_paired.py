@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cyclesem.cli import main
-from test_cli_train import one_line_error  # noqa: E402 - the tests folder is on sys.path
+from tests.cli.test_train import one_line_error  # noqa: E402
 
 MICRO = ("--set", "model.width=4", "--set", "model.enc_blocks=[1]", "--set", "model.dec_blocks=[1]",
          "--set", "runtime.eager=true", "--set", "train.validation_crops=2")

@@ -10,7 +10,7 @@ Sources of images:
   skipped with a note.
 
 Methods are the classical baselines of :data:`BUILTIN_METHODS` and run folders
-of ``cyclesem train`` (loaded with :func:`cyclesem.runs.load_run`, TensorFlow
+of ``cyclesem train`` (loaded with :func:`cyclesem.restore.runs.load_run`, TensorFlow
 imported only then). A method or an image that fails is reported and the rest
 goes on. :func:`run_comparison` writes ``metrics.csv``, ``report.md`` and
 ``report.html`` (:mod:`cyclesem.report`) and returns a :class:`Comparison`.
@@ -30,7 +30,8 @@ from typing import Callable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from cyclesem import __version__, classical, report
+from cyclesem import __version__, report
+from cyclesem.restore import classical
 from cyclesem.errors import CyclesemError
 from cyclesem.io.outputs import building_folder, check_output_folder
 from cyclesem.io import list_images, read_image
@@ -214,7 +215,7 @@ def resolve_methods(names: Sequence[str]) -> tuple[list[Method], list[tuple[str,
 
 
 def _run_method(path: str) -> Method:
-    from cyclesem.runs import load_run  # imports TensorFlow lazily
+    from cyclesem.restore.runs import load_run  # imports TensorFlow lazily
 
     run = load_run(path)
     return Method(run.name, lambda image, psf: run.enhance(image), False, run.describe())

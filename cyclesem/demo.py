@@ -158,9 +158,9 @@ def _train(bench: Path, run_dir: Path, settings: DemoSettings, progress: bool, e
 def _enhance(run_dir: Path, inputs: Path, out: Path, progress: bool) -> None:
     from tqdm.auto import tqdm
 
-    from cyclesem.enhance import enhance_file
+    from cyclesem.restore.enhance import enhance_file
     from cyclesem.io import list_images
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     run = load_run(run_dir)
     for path in tqdm(list_images(inputs), desc="enhance", unit="image", disable=not progress):

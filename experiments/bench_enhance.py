@@ -10,7 +10,7 @@ TensorFlow's own float32 matmul GFLOP/s (2048 x 2048 products). The two are
 timed in alternation, round after round, so both see the same load on a
 shared machine; the ratio is of the medians.
 
-Per image size (a fresh subprocess running :func:`cyclesem.enhance.enhance_file`):
+Per image size (a fresh subprocess running :func:`cyclesem.restore.enhance.enhance_file`):
 
 - megapixels per second, end to end (read, normalise, tiles, write; graph
   tracing included) and in steady state (between the first and the last tile);
@@ -71,9 +71,9 @@ def memory_mb() -> dict:
 def child(run_dir: str, input_path: str, output_path: str, tile: int) -> None:
     """Enhance one file and print timings and memory as JSON (runs in a subprocess)."""
     from cyclesem import io
-    from cyclesem.enhance import enhance_file
-    from cyclesem.runs import load_run
-    from cyclesem.tiling import TilePlan, TileSpec
+    from cyclesem.restore.enhance import enhance_file
+    from cyclesem.restore.runs import load_run
+    from cyclesem.restore.tiling import TilePlan, TileSpec
 
     run = load_run(run_dir)
     loaded = memory_mb()
@@ -126,7 +126,7 @@ def conv_flops(network, tile_shape: tuple[int, int]) -> float:
 
 def efficiency(run_dir: Path, tile_shape: tuple[int, int], rounds: int = 9) -> dict:
     """Network GFLOP/s on one tile and matmul GFLOP/s, timed in alternation."""
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     run = load_run(run_dir)
     tile = np.random.default_rng(0).random((1, *tile_shape), dtype=np.float32)

@@ -16,7 +16,7 @@ from cyclesem.errors import CyclesemError
 from cyclesem.io import write_image
 from synth.blur import blur
 from synth.phantoms import make_phantom
-from synth.psf import gaussian_psf
+from cyclesem.restore.classical.psf import gaussian_psf
 
 SIZE = 48
 
@@ -97,9 +97,9 @@ class _FakeRun:
 
 
 def test_a_run_folder_is_a_method(benchmark, tmp_path, monkeypatch):
-    import cyclesem.runs
+    import cyclesem.restore.runs
 
-    monkeypatch.setattr(cyclesem.runs, "load_run", lambda path: _FakeRun())
+    monkeypatch.setattr(cyclesem.restore.runs, "load_run", lambda path: _FakeRun())
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     result = compare.run_comparison(

@@ -7,7 +7,7 @@ import pytest
 from scipy import ndimage
 
 from synth.blur import blur
-from synth.psf import defocus_psf, disk_psf, gaussian_psf
+from cyclesem.restore.classical.psf import defocus_psf, disk_psf, gaussian_psf
 
 
 def test_matches_direct_convolution_with_mirrored_borders():

@@ -33,8 +33,8 @@ def command(run, inputs, out_dir, overwrite, tile):
     from tqdm import tqdm
 
     from cyclesem import io
-    from cyclesem.enhance import enhance_file, output_path
-    from cyclesem.runs import load_run
+    from cyclesem.restore.enhance import enhance_file, output_path
+    from cyclesem.restore.runs import load_run
 
     spec = _tile_spec(tile)
     files = io.list_images(inputs)
@@ -56,7 +56,7 @@ def command(run, inputs, out_dir, overwrite, tile):
 
 
 def _tile_spec(tile: int):
-    from cyclesem.tiling import TileSpec
+    from cyclesem.restore.tiling import TileSpec
 
     spec = TileSpec(tile=tile)
     if spec.check():

@@ -1,7 +1,7 @@
 """Enhancing image files with a trained run, keeping everything but the pixels.
 
 :func:`enhance_file` reads an instrument file, enhances the part above its info
-bar tile by tile (:meth:`cyclesem.runs.Run.enhance`), and writes the result in
+bar tile by tile (:meth:`cyclesem.restore.runs.Run.enhance`), and writes the result in
 the input's format, bit depth and metadata with the info bar put back
 unchanged (:func:`cyclesem.io.write_image`, atomic). The input is never
 written to. Memory: the input's float32 pixels, the float32 result and a few
@@ -16,9 +16,9 @@ from typing import Callable
 
 from cyclesem import io
 from cyclesem.errors import CyclesemError
-from cyclesem.tiling import TileSpec
+from cyclesem.restore.tiling import TileSpec
 
-__all__ = ["enhance_file", "output_path"]
+__all__ = ["enhance_file", "enhance_image", "output_path"]
 
 
 def output_path(input_path: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
@@ -62,7 +62,7 @@ def enhance_file(
 
     Parameters
     ----------
-    run : cyclesem.runs.Run
+    run : cyclesem.restore.runs.Run
         A loaded run.
     input_path : str or os.PathLike
         The image to enhance (any format :func:`cyclesem.io.read_image` reads).
@@ -71,7 +71,7 @@ def enhance_file(
     overwrite : bool
         Replace an existing ``output_path``.
     tile : TileSpec, optional
-        Tiling (see :mod:`cyclesem.tiling`).
+        Tiling (see :mod:`cyclesem.restore.tiling`).
     progress : callable, optional
         Called as ``progress(finished, total)`` as tiles finish.
 
@@ -95,6 +95,37 @@ def enhance_file(
     result = run.enhance(sem_image.content, tile=tile, progress=progress)
     io.write_image(output_path, result, like=sem_image, overwrite=overwrite)
     return output_path
+
+
+def enhance_image(run, image, *, tile: TileSpec | None = None) -> "np.ndarray":
+    """Enhance a 2-D image in memory with a run (a loaded :class:`~cyclesem.restore.runs.Run` or its folder).
+
+    Parameters
+    ----------
+    run : Run or str or os.PathLike
+        A loaded run, or a run folder to load.
+    image : array_like
+        2-D image in file units (as :attr:`cyclesem.io.SemImage.content`).
+    tile : TileSpec, optional
+        Tiling (see :mod:`cyclesem.restore.tiling`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape and units of ``image``.
+
+    Examples
+    --------
+    >>> import cyclesem
+    >>> image = cyclesem.read_image("field.tif")                      # doctest: +SKIP
+    >>> sharp = cyclesem.enhance_image("runs/cyclegan", image.content)  # doctest: +SKIP
+    >>> cyclesem.write_image("field_sharp.tif", sharp, like=image)     # doctest: +SKIP
+    """
+    if isinstance(run, (str, os.PathLike)):
+        from cyclesem.restore.runs import load_run
+
+        run = load_run(run)
+    return run.enhance(image, tile=tile)
 
 
 def _same_place(first: Path, second: Path) -> bool:

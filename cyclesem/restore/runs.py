@@ -1,7 +1,9 @@
 """The run-folder contract: load a trained run and enhance images with it.
 
-A run folder (written by ``cyclesem train``) holds ``config.json`` (the resolved
-config, with a top-level ``"kind"``), ``state.json`` (``{"step": N, ...}``) and
+A run folder (written by ``cyclesem train``; its file names live in
+:mod:`cyclesem.train.run_folder`) holds ``config.json`` (the resolved config,
+with a top-level ``"kind"``, rebuilt here as that kind's typed config),
+``state.json`` (``{"step": N, ...}``) and
 ``generator.keras`` (the exported enhancement network: ``(batch, H, W, 1)``
 float32 in, the same out, any H and W). Runs trained with a validation split
 also hold ``best.keras``, the network of the best validation score, which is
@@ -14,7 +16,6 @@ Networks load with ``safe_mode=True`` only: a file holding arbitrary code (a
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -23,26 +24,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from cyclesem.errors import CyclesemError
+from cyclesem.config import config_from_dict
 from cyclesem.data.normalize import PercentileNormalizer
-from cyclesem.tiling import TileSpec, predict_tiled
+from cyclesem.errors import CyclesemError
+from cyclesem.restore.tiling import TileSpec, predict_tiled
+from cyclesem.train.run_folder import BEST_MODEL_FILE, CONFIG_FILE, MODEL_FILE, STATE_FILE, is_run_dir, read_json
 
-__all__ = ["Run", "is_run_dir", "load_run", "CONFIG_FILE", "STATE_FILE", "MODEL_FILE", "BEST_MODEL_FILE"]
-
-CONFIG_FILE = "config.json"
-STATE_FILE = "state.json"
-MODEL_FILE = "generator.keras"
-BEST_MODEL_FILE = "best.keras"
+__all__ = ["Run", "is_run_dir", "load_run"]
 _UNSAFE = (
     "cannot load the network: the file holds Python code (a Lambda layer) and "
     "cyclesem never runs code from a model file"
 )
-
-
-def is_run_dir(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is a folder holding a run's ``config.json`` and ``state.json``."""
-    path = Path(path)
-    return (path / CONFIG_FILE).is_file() and (path / STATE_FILE).is_file()
 
 
 @dataclass(frozen=True)
@@ -55,8 +47,8 @@ class Run:
     ----------
     path : pathlib.Path
         The run folder.
-    config : dict
-        The resolved training config (``config.json``).
+    config : CycleGanConfig or SupervisedConfig
+        The resolved training config (``config.json``), typed by its kind.
     state : dict
         The training state (``state.json``).
     normalizer : PercentileNormalizer
@@ -69,7 +61,7 @@ class Run:
     """
 
     path: Path
-    config: dict
+    config: Any
     state: dict
     normalizer: PercentileNormalizer
     network: Any = field(repr=False)
@@ -83,7 +75,7 @@ class Run:
     @property
     def kind(self) -> str:
         """``"cyclegan"``, ``"midnet"`` or ``"nafnet"``."""
-        return str(self.config["kind"])
+        return str(self.config.kind)
 
     @property
     def step(self) -> int:
@@ -141,9 +133,7 @@ class Run:
     def describe(self) -> str:
         """One line for reports: kind, preset, steps and training time."""
         parts = [self.kind]
-        preset = self.config.get("preset")
-        if preset is not None:
-            parts.append(f"preset {preset}")
+        parts.append(f"preset {self.config.preset}")
         planned = self.state.get("steps")
         if isinstance(planned, int) and planned > self.step:
             parts.append(f"{self.step} of {planned} steps")
@@ -181,29 +171,13 @@ def load_run(path: str | os.PathLike) -> Run:
         raise CyclesemError("not a run folder (no such folder)", path)
     if not is_run_dir(path):
         raise CyclesemError(f"not a run folder (needs {CONFIG_FILE} and {STATE_FILE})", path)
-    config = _read_json(path / CONFIG_FILE)
-    state = _read_json(path / STATE_FILE)
-    if not isinstance(config.get("kind"), str):
-        raise CyclesemError("config has no 'kind' (cyclegan, midnet or nafnet)", path / CONFIG_FILE)
+    config = config_from_dict(read_json(path / CONFIG_FILE), source=str(path / CONFIG_FILE))
+    state = read_json(path / STATE_FILE)
     if not isinstance(state.get("step"), int):
         raise CyclesemError("state has no integer 'step'", path / STATE_FILE)
-    normalizer = _normalizer(config, path / CONFIG_FILE)
     best = path / BEST_MODEL_FILE
     network = _load_network(best if best.is_file() else path / MODEL_FILE)
-    return Run(path, config, state, normalizer, network, _compile(network))
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise CyclesemError(f"cannot read ({exc.strerror or exc})", path) from None
-    except ValueError as exc:
-        raise CyclesemError(f"not valid JSON ({exc})", path) from None
-    if not isinstance(data, dict):
-        raise CyclesemError("expected a JSON object", path)
-    return data
+    return Run(path, config, state, config.data.normalizer(), network, _compile(network))
 
 
 def _load_network(path: Path):
@@ -244,18 +218,6 @@ def _compile(network) -> Callable[[np.ndarray], np.ndarray]:
         return np.asarray(result, np.float32)[..., 0]
 
     return forward
-
-
-def _normalizer(config: dict, source: Path) -> PercentileNormalizer:
-    """The run's percentile normaliser (``data.norm_low/high``; defaults if absent)."""
-    data = config.get("data") if isinstance(config.get("data"), dict) else {}
-    default = PercentileNormalizer()
-    try:
-        return PercentileNormalizer(
-            float(data.get("norm_low", default.low)), float(data.get("norm_high", default.high))
-        )
-    except (TypeError, ValueError):
-        raise CyclesemError("'data.norm_low' and 'data.norm_high' must be numbers", source) from None
 
 
 def _duration(seconds: float) -> str:

@@ -35,8 +35,9 @@ sys.path.insert(0, str(ROOT))
 from cyclesem import io  # noqa: E402
 from cyclesem.metrics import score_pair  # noqa: E402
 from cyclesem.data.pairs import match_pair_folders  # noqa: E402
-from cyclesem.runs import CONFIG_FILE, MODEL_FILE, STATE_FILE, load_run  # noqa: E402
-from cyclesem.tiling import TileSpec  # noqa: E402
+from cyclesem.restore.runs import load_run  # noqa: E402
+from cyclesem.train.run_folder import CONFIG_FILE, MODEL_FILE, STATE_FILE  # noqa: E402
+from cyclesem.restore.tiling import TileSpec  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -77,7 +78,7 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=1.5, help="local window = factor x training crop")
     args = parser.parse_args()
     run = load_run(args.run)
-    crop = int(run.config["train"]["crop"])
+    crop = int(run.config.train.crop)
     large = [io.read_image(p).content for p in sorted((SHARED / "sem-clear" / "nanowires").glob("*.png"))[:3]]
     pairs = [p for p in match_pair_folders(args.data / "blur", args.data / "sharp")
              if p.group in args.val_sources.split(",")]

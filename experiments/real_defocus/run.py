@@ -51,12 +51,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cyclesem import classical, io, report  # noqa: E402
+from cyclesem import io, report  # noqa: E402
+from cyclesem.restore import classical  # noqa: E402
 from cyclesem.data import registration  # noqa: E402
 from cyclesem.metrics import no_reference_scores, psnr, score_pair  # noqa: E402
 from cyclesem.data.pairs import match_pair_folders  # noqa: E402
 from synth.blur import blur  # noqa: E402
-from synth.psf import gaussian_psf  # noqa: E402
+from cyclesem.restore.classical.psf import gaussian_psf  # noqa: E402
 
 TRAIN_SOURCES, TEST_SOURCES = ("1", "2", "3", "4", "5"), ("6", "7")
 CYCLEGAN_BLURRY_SOURCES, CYCLEGAN_CLEAR_SOURCES = ("1", "3", "5"), ("2", "4")

@@ -1,4 +1,4 @@
-"""Tests for cyclesem.enhance: files keep format, bit depth, metadata and info bar."""
+"""Tests for cyclesem.restore.enhance: files keep format, bit depth, metadata and info bar."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from tests.conftest import shared_path
 from tests.restore.test_runs import make_run
 
 from cyclesem import io
-from cyclesem.enhance import enhance_file, output_path
+from cyclesem.restore.enhance import enhance_file, output_path
 from cyclesem.errors import CyclesemError
-from cyclesem.runs import load_run
-from cyclesem.tiling import TileSpec
+from cyclesem.restore.runs import load_run
+from cyclesem.restore.tiling import TileSpec
 
 SMALL_TILES = TileSpec(tile=64, margin=8, blend=16)
 

@@ -1,4 +1,4 @@
-"""Tests for cyclesem.runs: loading run folders and enhancing with them."""
+"""Tests for cyclesem.restore.runs: loading run folders and enhancing with them."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from scipy import ndimage
 
 from cyclesem.errors import CyclesemError
-from cyclesem.runs import is_run_dir, load_run
-from cyclesem.tiling import TileSpec
+from cyclesem.restore.runs import is_run_dir, load_run
+from cyclesem.restore.tiling import TileSpec
 
 keras = pytest.importorskip("keras")
 

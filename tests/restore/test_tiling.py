@@ -1,4 +1,4 @@
-"""Tests for cyclesem.tiling: coverage, weights, equivalence and seams."""
+"""Tests for cyclesem.restore.tiling: coverage, weights, equivalence and seams."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from cyclesem.tiling import TilePlan, TileSpec, plan_axis, predict_tiled, reflect_index
+from cyclesem.restore.tiling import TilePlan, TileSpec, plan_axis, predict_tiled, reflect_index
 
 SPEC = TileSpec(tile=64, margin=8, blend=16, stride=16)
 

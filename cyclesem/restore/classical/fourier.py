@@ -1,4 +1,4 @@
-"""Fourier-domain helpers for deconvolution (used by :mod:`cyclesem.classical`).
+"""Fourier-domain helpers for deconvolution (used by :mod:`cyclesem.restore.classical`).
 
 All work on the ``rfft2`` grid of an image of ``shape`` (rows, columns): row
 frequencies ``fftfreq(rows)``, column frequencies ``0 .. cols // 2``, in cycles

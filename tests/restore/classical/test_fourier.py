@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import fft
 
-from cyclesem import fourier
-from synth.psf import gaussian_psf
+from cyclesem.restore.classical import fourier
+from cyclesem.restore.classical.psf import gaussian_psf
 
 
 def _centred_fft(psf, shape):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from synth.psf import ENERGY, astigmatic_psf, defocus_psf, disk_psf, gaussian_psf
+from cyclesem.restore.classical.psf import ENERGY, astigmatic_psf, defocus_psf, disk_psf, gaussian_psf
 
 
 def moments(kernel: np.ndarray) -> tuple[float, float, float]:

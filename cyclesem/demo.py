@@ -168,7 +168,7 @@ def _enhance(run_dir: Path, inputs: Path, out: Path, progress: bool) -> None:
 
 
 def _compare(bench: Path, run_dir: Path, out: Path, settings: DemoSettings, progress: bool):
-    from cyclesem.compare import benchmark_source, run_comparison
+    from cyclesem.evaluate.compare import benchmark_source, run_comparison
 
     methods = list(settings.methods) + [str(run_dir)]
     return run_comparison(benchmark_source(bench), methods, out, progress=progress,

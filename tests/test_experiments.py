@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cyclesem.compare import BUILTIN_METHODS
+from cyclesem.evaluate.compare import BUILTIN_METHODS
 from cyclesem.errors import CyclesemError
 from cyclesem.config.cyclegan import PRESETS, resolve_cyclegan_config
 from synth.recipes import recipe_names

@@ -1,43 +1,35 @@
 """Run restoration methods on a benchmark or on real pairs, score them, write a report.
 
-Sources of images:
-
-- a benchmark folder made by ``cyclesem synth`` (:func:`benchmark_source`):
-  ``test/blurry/*.tif`` and ``test/clear/*.tif`` of the same names, the true PSF
-  of each in ``test/psf/<stem>.npy``, and ``manifest.json``;
-- real pairs (:func:`pairs_source`): a folder of blurry and a folder of sharp
-  images matched by name; they have no PSF, so methods that need one are
-  skipped with a note.
-
-Methods are the classical baselines of :data:`BUILTIN_METHODS` and run folders
-of ``cyclesem train`` (loaded with :func:`cyclesem.restore.runs.load_run`, TensorFlow
-imported only then). A method or an image that fails is reported and the rest
-goes on. :func:`run_comparison` writes ``metrics.csv``, ``report.md`` and
-``report.html`` (:mod:`cyclesem.report`) and returns a :class:`Comparison`.
+Sources of images are :mod:`~cyclesem.evaluate.sources` (a ``cyclesem synth``
+benchmark, or real pairs); methods are :mod:`~cyclesem.evaluate.methods` (the
+classical baselines, and run folders of ``cyclesem train``). A method or an
+image that fails is reported and the rest goes on. :func:`run_comparison`
+writes ``metrics.csv``, ``report.md`` and ``report.html``
+(:mod:`cyclesem.evaluate.report`) and returns a :class:`Comparison`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from tqdm import tqdm
 
-from cyclesem import __version__, report
-from cyclesem.restore import classical
-from cyclesem.errors import CyclesemError
-from cyclesem.io.outputs import building_folder, check_output_folder
-from cyclesem.io import list_images, read_image
-from cyclesem.metrics import no_reference_scores, score_pair
-from cyclesem.data.pairs import match_pairs
+from cyclesem import __version__
 from cyclesem.data.registration import estimate_shift
+from cyclesem.errors import CyclesemError
+from cyclesem.evaluate import report
+from cyclesem.evaluate.methods import BUILTIN_METHODS, DEFAULT_METHODS, Method, describe_problem, resolve_methods
+from cyclesem.evaluate.metrics import no_reference_scores, score_pair
+from cyclesem.evaluate.sources import Item, Source, benchmark_source, pairs_source
+from cyclesem.io import read_image
+from cyclesem.io.outputs import building_folder, check_output_folder
 
 __all__ = [
     "Method",
@@ -51,62 +43,6 @@ __all__ = [
     "resolve_methods",
     "run_comparison",
 ]
-
-Restore = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Method:
-    """A way to restore an image: ``restore(blurry, psf) -> restored``.
-
-    ``needs_psf`` methods get the true PSF (a benchmark's ``test/psf``); the
-    others get ``None``. ``details`` says how it was set up, for the report.
-    """
-
-    name: str
-    restore: Restore = field(repr=False)
-    needs_psf: bool
-    details: str
-
-
-BUILTIN_METHODS: dict[str, Method] = {
-    m.name: m
-    for m in (
-        Method("identity", lambda image, psf: np.array(image, np.float32), False, "the blurry input, unchanged"),
-        Method("wiener", lambda image, psf: classical.wiener(image, psf), True, "Wiener-Hunt, true PSF, balance 0.01"),
-        Method("self_wiener", lambda image, psf: classical.self_tuned_wiener(image, psf), True,
-               "Wiener-Hunt, true PSF, balance from the image's noise (predictive risk)"),
-        Method("blind", lambda image, psf: classical.blind_deconvolution(image)[0], False,
-               "round Gaussian PSF fitted to the image, then self-tuned Wiener"),
-        Method("rl", lambda image, psf: classical.richardson_lucy(image, psf), True,
-               "Richardson-Lucy, true PSF, 30 iterations"),
-        Method("rl_tv", lambda image, psf: classical.richardson_lucy(image, psf, tv_weight=0.005), True,
-               "Richardson-Lucy with total variation 0.005, true PSF, 30 iterations"),
-        Method("unsharp", lambda image, psf: classical.unsharp_mask(image), False, "unsharp mask, radius 2 px, amount 1"),
-    )
-}
-DEFAULT_METHODS = ("identity", "wiener", "self_wiener", "blind", "rl", "unsharp")
-
-
-@dataclass(frozen=True)
-class Item:
-    """One test image: its blurry and clear files and, on a benchmark, its PSF."""
-
-    name: str
-    blurry: Path
-    clear: Path
-    psf: Path | None = None
-
-
-@dataclass(frozen=True)
-class Source:
-    """The images to compare on, and what the report says about where they came from."""
-
-    kind: str
-    items: tuple[Item, ...]
-    description: dict
-    has_psf: bool
-
 
 @dataclass
 class Comparison:
@@ -129,102 +65,6 @@ class Comparison:
     def table(self) -> str:
         """The summary as a Markdown table (best per column in bold)."""
         return report.markdown_table(self.summary, self.reference)
-
-
-# ---------------------------------------------------------------------------- sources
-
-
-def benchmark_source(path: str | os.PathLike) -> Source:
-    """The test split of a benchmark folder (``cyclesem synth``).
-
-    Raises
-    ------
-    CyclesemError
-        If the folder lacks ``test/blurry`` or ``test/clear`` images.
-    """
-    root = Path(path)
-    blurry_dir, clear_dir = root / "test" / "blurry", root / "test" / "clear"
-    for folder in (root, blurry_dir, clear_dir):
-        if not folder.is_dir():
-            raise CyclesemError("not a benchmark folder (needs test/blurry and test/clear)", folder)
-    pairs = match_pairs(list_images(blurry_dir), list_images(clear_dir))
-    items = tuple(Item(p.name, p.blurry, p.sharp, psf=root / "test" / "psf" / f"{p.name}.npy") for p in pairs)
-    description = {"benchmark": os.fspath(root)} | _manifest_summary(root / "manifest.json")
-    return Source("benchmark", items, description, has_psf=True)
-
-
-def _manifest_summary(path: Path) -> dict:
-    """Recipe, seed, size and source folder from a benchmark's manifest, if readable."""
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    recipe = manifest.get("recipe") or {}
-    summary = {
-        "recipe": recipe.get("name"),
-        "recipe description": recipe.get("description"),
-        "seed": manifest.get("seed"),
-        "tile size": manifest.get("size"),
-        "source images": (manifest.get("sources") or {}).get("folder") or (manifest.get("sources") or {}).get("phantoms"),
-        "made by cyclesem": manifest.get("cyclesem_version"),
-    }
-    return {key: value for key, value in summary.items() if value not in (None, "")}
-
-
-def pairs_source(blurry_dir: str | os.PathLike, sharp_dir: str | os.PathLike) -> Source:
-    """Real pairs: files of ``blurry_dir`` and ``sharp_dir`` matched by name (no PSF).
-
-    Raises
-    ------
-    CyclesemError
-        If a folder is missing or empty, or a file has no partner.
-    """
-    pairs = match_pairs(list_images(blurry_dir), list_images(sharp_dir))
-    items = tuple(Item(pair.name, pair.blurry, pair.sharp) for pair in pairs)
-    description = {"blurry images": os.fspath(blurry_dir), "sharp images": os.fspath(sharp_dir)}
-    return Source("pairs", items, description, has_psf=False)
-
-
-# ---------------------------------------------------------------------------- methods
-
-
-def resolve_methods(names: Sequence[str]) -> tuple[list[Method], list[tuple[str, str]]]:
-    """Turn method names and run folders into methods, and ``(folder, why)`` for runs that did not load.
-
-    Raises
-    ------
-    CyclesemError
-        For names that are neither known methods nor folders (all listed), or no names.
-    """
-    names = [name.strip() for name in names if name.strip()]
-    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(n).is_dir()]
-    if unknown or not names:
-        known = ", ".join(BUILTIN_METHODS)
-        what = f"unknown method(s) {', '.join(unknown)}" if unknown else "no methods given"
-        raise CyclesemError(f"{what}: use {known}, or a run folder of 'cyclesem train'")
-    methods, failures = [], []
-    for name in dict.fromkeys(names):
-        if name in BUILTIN_METHODS:
-            methods.append(BUILTIN_METHODS[name])
-            continue
-        try:
-            methods.append(_run_method(name))
-        except Exception as exc:  # noqa: BLE001 - a run that does not load is reported, the rest goes on
-            failures.append((name, _problem(exc)))
-    return methods, failures
-
-
-def _run_method(path: str) -> Method:
-    from cyclesem.restore.runs import load_run  # imports TensorFlow lazily
-
-    run = load_run(path)
-    return Method(run.name, lambda image, psf: run.enhance(image), False, run.describe())
-
-
-def _problem(exc: BaseException) -> str:
-    if isinstance(exc, CyclesemError):
-        return exc.one_line()
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
 # ------------------------------------------------------------------------- comparing
@@ -317,7 +157,7 @@ def _compare_item(item: Item, methods: list[Method], collected: _Collected, *, r
         psf = _load_psf(item.psf) if any(m.needs_psf for m in methods) and item.psf is not None else None
         shift = estimate_shift(clear, blurry) if register else None
     except Exception as exc:  # noqa: BLE001 - a bad image is reported, the rest goes on
-        collected.failures.append((item.name, _problem(exc)))
+        collected.failures.append((item.name, describe_problem(exc)))
         bar.update(len(methods))
         return
     collected.references.append(no_reference_scores(clear))
@@ -327,7 +167,7 @@ def _compare_item(item: Item, methods: list[Method], collected: _Collected, *, r
         try:
             row, restored = _score_method(method, blurry, clear, psf, shift)
         except Exception as exc:  # noqa: BLE001 - a failing method is reported, the rest goes on
-            collected.failures.append((f"{item.name} / {method.name}", _problem(exc)))
+            collected.failures.append((f"{item.name} / {method.name}", describe_problem(exc)))
         else:
             collected.rows.append({"image": item.name} | row)
             if example is not None:

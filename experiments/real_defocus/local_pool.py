@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from cyclesem import io  # noqa: E402
-from cyclesem.metrics import score_pair  # noqa: E402
+from cyclesem.evaluate.metrics import score_pair  # noqa: E402
 from cyclesem.data.pairs import match_pair_folders  # noqa: E402
 from cyclesem.restore.runs import load_run  # noqa: E402
 from cyclesem.train.run_folder import CONFIG_FILE, MODEL_FILE, STATE_FILE  # noqa: E402

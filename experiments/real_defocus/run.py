@@ -51,10 +51,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cyclesem import io, report  # noqa: E402
+from cyclesem import io  # noqa: E402
+from cyclesem.evaluate import report  # noqa: E402
 from cyclesem.restore import classical  # noqa: E402
 from cyclesem.data import registration  # noqa: E402
-from cyclesem.metrics import no_reference_scores, psnr, score_pair  # noqa: E402
+from cyclesem.evaluate.metrics import no_reference_scores, psnr, score_pair  # noqa: E402
 from cyclesem.data.pairs import match_pair_folders  # noqa: E402
 from synth.blur import blur  # noqa: E402
 from cyclesem.restore.classical.psf import gaussian_psf  # noqa: E402

@@ -41,7 +41,7 @@ NO_TF_SCRIPT = (
     "import sys\n"
     "import numpy as np\n"
     "from cyclesem.cli import main\n"
-    "from cyclesem.compare import resolve_methods\n"
+    "from cyclesem.evaluate.compare import resolve_methods\n"
     "from cyclesem.io import write_image\n"
     "path = write_image(sys.argv[1], np.full((32, 32), 0.5, np.float32), dtype='uint16')\n"
     "methods, failures = resolve_methods(['identity', 'wiener', 'blind', 'unsharp'])\n"

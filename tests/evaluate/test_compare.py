@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cyclesem import compare
+from cyclesem.evaluate import compare
 from cyclesem.cli import main
 from cyclesem.errors import CyclesemError
 from cyclesem.io import write_image

@@ -10,7 +10,7 @@ from scipy import ndimage
 from skimage.feature import graycomatrix, graycoprops
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from cyclesem import metrics
+from cyclesem.evaluate import metrics
 from cyclesem.io import read_image
 from synth.phantoms import make_phantom
 from tests.conftest import shared_path

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from cyclesem import report
+from cyclesem.evaluate import report
 from synth.phantoms import make_phantom
 
 

@@ -83,8 +83,8 @@ class DemoResult:
     steps: int
 
 
-def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, overwrite: bool = False,
-             progress: bool = True, echo: Callable[[str], None] = print) -> DemoResult:
+def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, make_benchmark: Callable,
+             overwrite: bool = False, progress: bool = True, echo: Callable[[str], None] = print) -> DemoResult:
     """Run the four demo stages into ``out_dir``.
 
     Parameters
@@ -93,6 +93,9 @@ def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, overw
         The demo folder; an earlier demo there is replaced only with ``overwrite``.
     settings : DemoSettings
         What to make and how long to train.
+    make_benchmark : callable
+        :func:`synth.make_benchmark` (``cyclesem`` never imports ``synth``; the
+        CLI hands it in).
     overwrite : bool
         Replace an earlier demo in ``out_dir``.
     progress : bool
@@ -113,16 +116,17 @@ def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, overw
     out_dir = clear_output_folder(out_dir, overwrite, owned=_PARTS, what="an earlier demo",
                                   not_empty="exists (use --overwrite to replace an earlier demo)")
     try:
-        return _stages(out_dir, settings, progress, echo)
+        return _stages(out_dir, settings, make_benchmark, progress, echo)
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
 
 
-def _stages(out_dir: Path, settings: DemoSettings, progress: bool, echo) -> DemoResult:
+def _stages(out_dir: Path, settings: DemoSettings, make_benchmark, progress: bool, echo) -> DemoResult:
     bench, run_dir = out_dir / "benchmark", out_dir / "cyclegan"
     echo(f"[1/4] cyclesem synth: {settings.phantoms} phantoms, recipe '{settings.recipe}' -> {bench}")
-    _make_benchmark(bench, settings, progress)
+    make_benchmark(settings.recipe, bench, seed=settings.seed, n_phantoms=settings.phantoms,
+                   size=settings.size, test_fraction=settings.test_fraction, progress=progress)
     echo(f"[2/4] cyclesem train --unpaired: preset '{settings.preset}', {settings.steps} steps -> {run_dir}")
     started = time.perf_counter()
     _train(bench, run_dir, settings, progress, echo)
@@ -132,13 +136,6 @@ def _stages(out_dir: Path, settings: DemoSettings, progress: bool, echo) -> Demo
     echo(f"[4/4] cyclesem compare: {', '.join(settings.methods)} and the trained run -> {out_dir / 'report'}")
     comparison = _compare(bench, run_dir, out_dir / "report", settings, progress)
     return DemoResult(out_dir, comparison, train_seconds, settings.steps)
-
-
-def _make_benchmark(bench: Path, settings: DemoSettings, progress: bool) -> None:
-    from synth import make_benchmark
-
-    make_benchmark(settings.recipe, bench, seed=settings.seed, n_phantoms=settings.phantoms,
-                   size=settings.size, test_fraction=settings.test_fraction, progress=progress)
 
 
 def _train(bench: Path, run_dir: Path, settings: DemoSettings, progress: bool, echo) -> None:

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python experiments/bench_classical.py [--size 2048] [--repeats 9]
+    .venv/bin/python -m experiments.bench_classical [--size 2048] [--repeats 9]
 
 On one float32 image (a procedural SEM phantom blurred by a Gaussian PSF, plus
 noise) it times, interleaved in one run so machine load hits all alike:

@@ -23,7 +23,7 @@ Per image size (a fresh subprocess running :func:`cyclesem.restore.enhance.enhan
 
 Run it niced, the machine is shared::
 
-    nice .venv/bin/python experiments/bench_enhance.py --sizes 2048 8192 --tiles 256 512 1024
+    nice .venv/bin/python -m experiments.bench_enhance --sizes 2048 8192 --tiles 256 512 1024
 """
 
 from __future__ import annotations
@@ -39,10 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT))
-
-from cyclesem.cli.enhance import DEFAULT_TILE  # noqa: E402 - after the path is set
+from cyclesem.cli.enhance import DEFAULT_TILE
+from experiments import PROJECT_ROOT as PROJECT
 
 
 def parse_args(argv=None):
@@ -177,10 +175,10 @@ def measure(run_dir: Path, folder: Path, size: int, tile: int) -> dict:
     source, target = folder / f"in{size}.tif", folder / f"out{size}_{tile}.tif"
     if not source.exists():
         write_input(source, size)
-    command = [sys.executable, __file__, "--child", str(run_dir), str(source), str(target), str(tile)]
+    command = [sys.executable, "-m", "experiments.bench_enhance", "--child", str(run_dir), str(source), str(target), str(tile)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     before = matmul_gflops()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False, cwd=PROJECT)
     after = matmul_gflops()
     if done.returncode != 0:
         raise SystemExit(f"child failed for {size} px, tile {tile}:\n{done.stderr[-3000:]}")

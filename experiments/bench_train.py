@@ -6,7 +6,7 @@ building, first-call set-up) are left out, the next ``--steps`` are timed. The
 table also gives each generator's parameters and the data pipeline's own rate
 (crops per second, measured alone) so a slow pipeline would show.
 
-    python experiments/bench_train.py --presets tiny,small --steps 20
+    python -m experiments.bench_train --presets tiny,small --steps 20
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ for a trained run:
 
 Usage::
 
-    .venv/bin/python experiments/real_defocus/local_pool.py experiments/results/real_defocus/runs/midnet \\
+    .venv/bin/python -m experiments.real_defocus.local_pool experiments/results/real_defocus/runs/midnet \\
         --val-sources 3 --factor 1.5
 """
 
@@ -23,23 +23,20 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from cyclesem import io
+from experiments import PROJECT_ROOT
+from cyclesem.evaluate.metrics import score_pair
+from cyclesem.data.pairs import match_pair_folders
+from cyclesem.restore.runs import load_run
+from cyclesem.train.run_folder import CONFIG_FILE, MODEL_FILE, STATE_FILE
+from cyclesem.restore.tiling import TileSpec
 
-from cyclesem import io  # noqa: E402
-from cyclesem.evaluate.metrics import score_pair  # noqa: E402
-from cyclesem.data.pairs import match_pair_folders  # noqa: E402
-from cyclesem.restore.runs import load_run  # noqa: E402
-from cyclesem.train.run_folder import CONFIG_FILE, MODEL_FILE, STATE_FILE  # noqa: E402
-from cyclesem.restore.tiling import TileSpec  # noqa: E402
-
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = PROJECT_ROOT.parent / "shared" / "data"
 
 
 def with_pool(run, window, folder: Path):

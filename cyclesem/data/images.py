@@ -65,43 +65,6 @@ def load_folder(folder: str | os.PathLike, normalizer: PercentileNormalizer) -> 
     return loaded
 
 
-def load_folder(folder: str | os.PathLike, normalizer: PercentileNormalizer) -> LoadedImages:
-    """Read and normalise every image in ``folder`` (bad files are listed, not fatal).
-
-    Parameters
-    ----------
-    folder : str or os.PathLike
-        A folder of images any format :mod:`cyclesem.io` reads.
-    normalizer : PercentileNormalizer
-        Applied to each image's content (the part above an info bar).
-
-    Returns
-    -------
-    LoadedImages
-
-    Raises
-    ------
-    CyclesemError
-        If the folder is missing, holds no image files, or none of them could be read.
-    """
-    from cyclesem import io
-
-    paths = [os.fspath(p) for p in io.list_images(folder)]
-    loaded = LoadedImages()
-    for path in paths:
-        try:
-            content = io.read_image(path).content
-            loaded.images.append(normalizer.before(content)[0])
-            loaded.paths.append(path)
-        except CyclesemError as exc:
-            loaded.failures.append((path, exc.problem))
-        except ValueError as exc:  # non-finite values, from the normaliser
-            loaded.failures.append((path, str(exc)))
-    if not loaded.images:
-        raise CyclesemError(f"none of the {len(paths)} image(s) could be read", folder)
-    return loaded
-
-
 def load_unpaired(data, *, log: Callable[[str], None] | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The normalised images of the ``blurry`` and ``clear`` folders ``data`` names.
 

@@ -19,20 +19,11 @@ with ``*`` 2-D convolution and ``n`` zero-mean white noise of standard deviation
 ``Y(f) = H(f) X(f) + N(f)``, ``H`` being the optical transfer function (OTF).
 
 Every function follows scikit-image's shape: the image first, then the PSF, then
-options; float32 out (float32 or float64 in: the work is done in float32); nothing is clipped, so values outside [0, 1]
-survive. PSFs are 2-D arrays centred on their middle pixel ``(rows // 2,
-cols // 2)``; they are normalised to sum 1.
-
-Borders: FFT deconvolution treats the image as periodic, so the jump between
-opposite borders rings across the whole image. :func:`wiener` and
-:func:`richardson_lucy` mirror-pad the image by the PSF's size (at least 8 px)
-up to a size :func:`scipy.fft.next_fast_len` likes, and fade the padding to the
-image's mean with a raised-cosine taper, so the periodic image is continuous.
-``wiener(..., pad=False)`` instead filters only the periodic part of Moisan's
-periodic plus smooth decomposition (:mod:`cyclesem.restore.classical.fourier`) and keeps the
-smooth part: no padding, so one FFT pair of the image itself. The spectra used
-to estimate the balance and the blur also come from that periodic part, which
-has no border artefacts.
+options; float32 out (float32 or float64 in: the work is done in float32);
+nothing is clipped, so values outside [0, 1] survive. PSFs are 2-D arrays
+centred on their middle pixel ``(rows // 2, cols // 2)``; they are normalised
+to sum 1. Bad input raises ``ValueError`` (numeric code); the CLI turns
+problems with the user's files into ``CyclesemError``.
 """
 
 from cyclesem.restore.classical.blind import blind_deconvolution

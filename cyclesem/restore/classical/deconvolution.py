@@ -1,18 +1,6 @@
 """Deconvolution with a known PSF: Wiener, self-tuned Wiener, Richardson-Lucy (+TV).
 
-Data model: an observed image ``y`` is a clear image ``x`` blurred by a point
-spread function ``h`` plus noise ``n``,
-
-    y = h * x + n,
-
-with ``*`` 2-D convolution and ``n`` zero-mean white noise of standard deviation
-``sigma``. In the Fourier domain (frequency ``f``) this reads
-``Y(f) = H(f) X(f) + N(f)``, ``H`` being the optical transfer function (OTF).
-
-Every function follows scikit-image's shape: the image first, then the PSF, then
-options; float32 in, float32 out; nothing is clipped, so values outside [0, 1]
-survive. PSFs are 2-D arrays centred on their middle pixel ``(rows // 2,
-cols // 2)``; they are normalised to sum 1.
+The data model ``y = h * x + n`` and the conventions are in :mod:`cyclesem.restore.classical`.
 
 Borders: FFT deconvolution treats the image as periodic, so the jump between
 opposite borders rings across the whole image. :func:`wiener` and
@@ -20,8 +8,8 @@ opposite borders rings across the whole image. :func:`wiener` and
 up to a size :func:`scipy.fft.next_fast_len` likes, and fade the padding to the
 image's mean with a raised-cosine taper, so the periodic image is continuous.
 ``wiener(..., pad=False)`` instead filters only the periodic part of Moisan's
-periodic plus smooth decomposition (:mod:`cyclesem.restore.classical.fourier`) and keeps the
-smooth part: no padding, so one FFT pair of the image itself. The spectra used
+periodic plus smooth decomposition (:mod:`cyclesem.restore.classical.fourier`)
+and keeps the smooth part: no padding, so one FFT pair of the image itself. The spectra used
 to estimate the balance and the blur also come from that periodic part, which
 has no border artefacts.
 """

@@ -196,18 +196,20 @@ def resolve_methods(names: Sequence[str]) -> tuple[list[Method], list[tuple[str,
         For names that are neither known methods nor folders (all listed), or no names.
     """
     names = [name.strip() for name in names if name.strip()]
-    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(n).is_dir()]
+    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(_run_part(n)).is_dir()]
     if unknown or not names:
         known = ", ".join(BUILTIN_METHODS)
         what = f"unknown method(s) {', '.join(unknown)}" if unknown else "no methods given"
-        raise CyclesemError(f"{what}: use {known}, or a run folder of 'cyclesem train'")
+        raise CyclesemError(f"{what}: use {known}, a run folder of 'cyclesem train', or "
+                            f"METHOD:RUN, METHOD one of {', '.join(_PSF_METHODS)} with the PSF a physical "
+                            f"CycleGAN run estimated")
     methods, failures = [], []
     for name in dict.fromkeys(names):
         if name in BUILTIN_METHODS:
             methods.append(BUILTIN_METHODS[name])
             continue
         try:
-            methods.append(_run_method(name))
+            methods.append(_estimated_psf_method(name) if name != _run_part(name) else _run_method(name))
         except Exception as exc:  # noqa: BLE001 - a run that does not load is reported, the rest goes on
             failures.append((name, _problem(exc)))
     return methods, failures
@@ -218,6 +220,39 @@ def _run_method(path: str) -> Method:
 
     run = load_run(path)
     return Method(run.name, lambda image, psf: run.enhance(image), False, run.describe())
+
+
+_PSF_METHODS = ("wiener", "self_wiener", "rl", "rl_tv")
+
+
+def _run_part(name: str) -> str:
+    """``RUN`` of a ``method:RUN`` name whose method takes a PSF, else ``name`` itself."""
+    method, _, run = name.partition(":")
+    return run if run and method in _PSF_METHODS else name
+
+
+def _estimated_psf_method(name: str) -> Method:
+    """A PSF method (``wiener:RUN``...) given the mean PSF a run fitted (``RUN/degradation.json``)."""
+    from cyclesem.run_folder import DEGRADATION_FILE
+
+    method, _, run = name.partition(":")
+    path = Path(run) / DEGRADATION_FILE
+    try:
+        fitted = json.loads(path.read_text())
+        psf = np.asarray(fitted["psf"]["image"], np.float64)
+    except FileNotFoundError:
+        raise CyclesemError("no estimated PSF: the run has no degradation.json (train with the "
+                            "physical degradation)", run) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CyclesemError(f"cannot read the estimated PSF ({type(exc).__name__})", path) from None
+    if psf.ndim != 2 or not np.isfinite(psf).all() or psf.sum() <= 0:
+        raise CyclesemError("the estimated PSF is not a finite 2-D array with a positive sum", path)
+    psf = (psf / psf.sum()).astype(np.float32)
+    builtin = BUILTIN_METHODS[method]
+    sigma = fitted["psf"].get("equivalent_sigma_px", float("nan"))
+    return Method(name, lambda image, _: builtin.restore(image, psf), False,
+                  f"{builtin.details.replace('true PSF', 'PSF estimated by the run')} "
+                  f"({Path(run).name}, equivalent sigma {sigma:.2f} px)")
 
 
 def _problem(exc: BaseException) -> str:

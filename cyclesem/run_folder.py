@@ -29,6 +29,8 @@ from cyclesem.errors import CyclesemError
 
 __all__ = [
     "BEST_MODEL_FILE",
+    "DEGRADATION_FILE",
+    "RESULT_FILES",
     "CHECKPOINTS",
     "CONFIG_FILE",
     "LOSSES_CSV",
@@ -56,7 +58,11 @@ CONFIG_FILE = "config.json"
 STATE_FILE = "state.json"
 MODEL_FILE = "generator.keras"
 BEST_MODEL_FILE = "best.keras"
-_RUN_ITEMS = (CONFIG_FILE, STATE_FILE, MODEL_FILE, BEST_MODEL_FILE, LOSSES_CSV, CHECKPOINTS, SAMPLES, "logs")
+DEGRADATION_FILE = "degradation.json"
+RESULT_FILES = {"degradation": DEGRADATION_FILE}
+"""File names of the results a task may hand the runner (``task.run_files``)."""
+_RUN_ITEMS = (CONFIG_FILE, STATE_FILE, MODEL_FILE, BEST_MODEL_FILE, DEGRADATION_FILE, LOSSES_CSV,
+              CHECKPOINTS, SAMPLES, "logs")
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from cyclesem.errors import CyclesemError
-from cyclesem.normalize import PercentileNormalizer
+from cyclesem.normalize import FixedNormalizer, PercentileNormalizer
 from cyclesem.tiling import TileSpec, predict_tiled
 
 __all__ = ["Run", "is_run_dir", "load_run", "CONFIG_FILE", "STATE_FILE", "MODEL_FILE", "BEST_MODEL_FILE"]
@@ -247,15 +247,18 @@ def _compile(network) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _normalizer(config: dict, source: Path) -> PercentileNormalizer:
-    """The run's percentile normaliser (``data.norm_low/high``; defaults if absent)."""
+    """The run's normaliser: per-image percentiles (``data.norm_low/high``) or shared levels."""
     data = config.get("data") if isinstance(config.get("data"), dict) else {}
     default = PercentileNormalizer()
     try:
-        return PercentileNormalizer(
-            float(data.get("norm_low", default.low)), float(data.get("norm_high", default.high))
-        )
-    except (TypeError, ValueError):
-        raise CyclesemError("'data.norm_low' and 'data.norm_high' must be numbers", source) from None
+        low, high = float(data.get("norm_low", default.low)), float(data.get("norm_high", default.high))
+        if data.get("normalization", "image") == "shared":
+            levels = [float(level) for level in data["norm_range"]]
+            return FixedNormalizer(low, high, levels[0], levels[1])
+        return PercentileNormalizer(low, high)
+    except (TypeError, ValueError, KeyError, IndexError):
+        raise CyclesemError("'data.norm_low', 'data.norm_high' (and 'data.norm_range' for shared "
+                            "normalisation) must be numbers", source) from None
 
 
 def _duration(seconds: float) -> str:

@@ -27,7 +27,7 @@ from typing import Any, Literal, Mapping
 from cyclesem.config import merge, resolve
 from cyclesem.nets.midnet import MIDNET_PRESETS
 from cyclesem.restoration_loss import RestorationLossWeights
-from cyclesem.train_config import DataSettings, RuntimeSettings, TrainSettings
+from cyclesem.train_config import DataSettings, MidnetSettings, RuntimeSettings, TrainSettings
 
 __all__ = [
     "CosineAdamSettings",
@@ -42,40 +42,6 @@ __all__ = [
 
 SKIPS = {"midnet": "attention", "nafnet": "add"}
 """The skip connection each model kind uses (:func:`cyclesem.nets.midnet.build_midnet`)."""
-
-
-@dataclass(frozen=True)
-class MidnetSettings:
-    """Sizes of the U-shaped network (:func:`cyclesem.nets.midnet.build_midnet`).
-
-    ``enc_blocks`` and ``dec_blocks`` give the MID blocks per stride-2 stage
-    (same length); each stage doubles ``width``. ``local_pool`` > 0 exports
-    the network with test-time local channel-attention pooling (NAFNet's TLC)
-    over windows of ``local_pool`` times the training crop, so tiled
-    enhancement matches whole-image enhancement; 0 pools over each tile.
-    """
-
-    width: int = 32
-    enc_blocks: tuple[int, ...] = (1, 1, 1, 28)
-    middle_blocks: int = 1
-    dec_blocks: tuple[int, ...] = (1, 1, 1, 1)
-    local_pool: float = 0.0
-
-    def check(self) -> list[str]:
-        problems = []
-        if self.width < 1 or self.middle_blocks < 0 or min((*self.enc_blocks, *self.dec_blocks, 0)) < 0:
-            problems.append("'width' must be > 0 and block counts >= 0")
-        if not self.enc_blocks or len(self.enc_blocks) != len(self.dec_blocks):
-            problems.append(f"'enc_blocks' {list(self.enc_blocks)} and 'dec_blocks' {list(self.dec_blocks)} "
-                            f"need the same length, at least 1")
-        if self.local_pool < 0:
-            problems.append(f"'local_pool' must be >= 0, got {self.local_pool}")
-        return problems
-
-    @property
-    def stride(self) -> int:
-        """The network's total down-sampling factor."""
-        return 2 ** len(self.enc_blocks)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,10 @@ from cyclesem.config import merge, resolve
 __all__ = [
     "AdamSettings",
     "CycleGanConfig",
+    "DegradationSettings",
+    "MidnetSettings",
+    "NEW_RUN_DEFAULTS",
+    "PhysicalLossWeights",
     "CycleGanLossWeights",
     "CycleGanModelSettings",
     "CycleGanTrainSettings",
@@ -110,11 +114,88 @@ class DiscriminatorSettings:
 
 
 @dataclass(frozen=True)
-class CycleGanModelSettings:
-    """The four networks' sizes."""
+class MidnetSettings:
+    """Sizes of the U-shaped network (:func:`cyclesem.nets.midnet.build_midnet`).
 
+    ``enc_blocks`` and ``dec_blocks`` give the MID blocks per stride-2 stage
+    (same length); each stage doubles ``width``. ``local_pool`` > 0 exports
+    the network with test-time local channel-attention pooling (NAFNet's TLC)
+    over windows of ``local_pool`` times the training crop, so tiled
+    enhancement matches whole-image enhancement; 0 pools over each tile.
+    """
+
+    width: int = 32
+    enc_blocks: tuple[int, ...] = (1, 1, 1, 28)
+    middle_blocks: int = 1
+    dec_blocks: tuple[int, ...] = (1, 1, 1, 1)
+    local_pool: float = 0.0
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.width < 1 or self.middle_blocks < 0 or min((*self.enc_blocks, *self.dec_blocks, 0)) < 0:
+            problems.append("'width' must be > 0 and block counts >= 0")
+        if not self.enc_blocks or len(self.enc_blocks) != len(self.dec_blocks):
+            problems.append(f"'enc_blocks' {list(self.enc_blocks)} and 'dec_blocks' {list(self.dec_blocks)} "
+                            f"need the same length, at least 1")
+        if self.local_pool < 0:
+            problems.append(f"'local_pool' must be >= 0, got {self.local_pool}")
+        return problems
+
+    @property
+    def stride(self) -> int:
+        """The network's total down-sampling factor."""
+        return 2 ** len(self.enc_blocks)
+
+
+@dataclass(frozen=True)
+class DegradationSettings:
+    """The physical clear -> blurry half (:mod:`cyclesem.nets.degradation`).
+
+    ``psf_radius``: the PSF's support in pixels (training crops must be larger
+    than it); ``initial_sigma``: the Gaussian core's starting width (px);
+    ``learning_rate``: Adam's rate for the degradation's parameters (a handful
+    of numbers on log scales, so larger than the networks'); ``warmup``: the
+    fraction of the steps during which only the degradation and ``disc_blurry``
+    learn.
+    """
+
+    psf_radius: int = 40
+    initial_sigma: float = 2.0
+    learning_rate: float = 1e-2
+    warmup: float = 0.15
+
+    def check(self) -> list[str]:
+        problems = _positive(self, ["psf_radius", "initial_sigma", "learning_rate"])
+        if not 0.0 <= self.warmup < 1.0:
+            problems.append(f"'warmup' must be in [0, 1), got {self.warmup}")
+        return problems
+
+
+@dataclass(frozen=True)
+class CycleGanModelSettings:
+    """The four networks: which kinds, and their sizes.
+
+    ``degradation``: ``physical`` (the clear -> blurry half is the SEM
+    degradation of :mod:`cyclesem.nets.degradation`) or ``unet`` (the paper's
+    symmetric CycleGAN: a second U-Net). ``restorer``: the blurry -> clear
+    network, ``unet`` (:mod:`cyclesem.nets.generator`, sizes in ``generator``)
+    or ``midnet`` (:mod:`cyclesem.nets.midnet`, sizes in ``midnet``; physical
+    degradation only). The dataclass defaults describe runs made before the
+    physical degradation existed, so their ``config.json`` still loads; new
+    runs get :data:`NEW_RUN_DEFAULTS`.
+    """
+
+    degradation: Literal["physical", "unet"] = "unet"
+    restorer: Literal["unet", "midnet"] = "unet"
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    midnet: MidnetSettings = field(default_factory=MidnetSettings)
     discriminator: DiscriminatorSettings = field(default_factory=DiscriminatorSettings)
+    physical: DegradationSettings = field(default_factory=DegradationSettings)
+
+    def check(self) -> list[str]:
+        if self.restorer == "midnet" and self.degradation != "physical":
+            return ["'restorer' = 'midnet' needs 'degradation' = 'physical'"]
+        return []
 
 
 @dataclass(frozen=True)
@@ -126,6 +207,33 @@ class CycleGanLossWeights:
     identity: float = 5.0
     ssim: float = 1.0
     edge: float = 1.0
+
+    def check(self) -> list[str]:
+        return _non_negative(self, [f.name for f in dataclasses.fields(self)])
+
+
+@dataclass(frozen=True)
+class PhysicalLossWeights:
+    """Weights of the physically constrained CycleGAN's terms (:mod:`cyclesem.models.physical_cyclegan`).
+
+    Restorer: ``pair_l1``, ``pair_ssim``, ``pair_edge`` on the self-made pairs
+    ``G(F(clear))`` against ``clear``; ``identity`` (``G(clear)`` against
+    ``clear``); ``adversarial_clear`` (``disc_clear`` on ``G(blurry)``);
+    ``blurry_cycle`` (the mean degradation of ``G(blurry)`` against
+    ``blurry``). Degradation: ``adversarial_blurry`` (``disc_blurry`` on
+    ``F(clear)``), ``spectral`` (radial power spectra of ``F(clear)`` and
+    real blurry crops) and ``intensity`` (their grey-level histograms).
+    """
+
+    pair_l1: float = 1.0
+    pair_ssim: float = 0.1
+    pair_edge: float = 0.1
+    identity: float = 0.5
+    adversarial_clear: float = 0.01
+    blurry_cycle: float = 0.5
+    adversarial_blurry: float = 0.1
+    spectral: float = 1.0
+    intensity: float = 1.0
 
     def check(self) -> list[str]:
         return _non_negative(self, [f.name for f in dataclasses.fields(self)])
@@ -194,11 +302,28 @@ class DataSettings:
     norm_high: float = 99.5
     flips: bool = True
     rotations: bool = True
+    normalization: Literal["image", "shared"] = "image"
+    norm_range: tuple[float, ...] = ()
 
     def check(self) -> list[str]:
         if not 0.0 <= self.norm_low < self.norm_high <= 100.0:
             return [f"need 0 <= norm_low < norm_high <= 100, got {self.norm_low}, {self.norm_high}"]
+        if self.norm_range and (len(self.norm_range) != 2 or self.norm_range[1] <= self.norm_range[0]):
+            return [f"'norm_range' needs two increasing levels, got {list(self.norm_range)}"]
         return []
+
+    def normalizer(self):
+        """The :mod:`cyclesem.normalize` normaliser these settings describe.
+
+        ``image``: each image's own ``norm_low``/``norm_high`` percentiles.
+        ``shared``: the fixed levels ``norm_range`` (the percentiles of all
+        training images pooled, measured once when the run is created).
+        """
+        from cyclesem.normalize import normalizer_for
+
+        if self.normalization == "shared" and not self.norm_range:
+            raise ValueError("shared normalisation needs 'norm_range' (measured when the run is created)")
+        return normalizer_for(self)
 
 
 @dataclass(frozen=True)
@@ -233,6 +358,7 @@ class CycleGanConfig:
     preset: str = "paper"
     model: CycleGanModelSettings = field(default_factory=CycleGanModelSettings)
     loss: CycleGanLossWeights = field(default_factory=CycleGanLossWeights)
+    physical_loss: PhysicalLossWeights = field(default_factory=PhysicalLossWeights)
     optimizer: AdamSettings = field(default_factory=AdamSettings)
     train: CycleGanTrainSettings = field(default_factory=CycleGanTrainSettings)
     data: UnpairedDataSettings = field(default_factory=UnpairedDataSettings)
@@ -244,13 +370,24 @@ class CycleGanConfig:
         return []
 
 
+NEW_RUN_DEFAULTS: dict[str, Any] = {
+    "model": {"degradation": "physical", "restorer": "midnet"},
+    "data": {"normalization": "shared"},
+    "train": {"batch": 4},
+}
+"""What a new run gets before its preset: the physical degradation and shared
+normalisation (``--set model.degradation=unet --set data.normalization=image``
+gives the paper's symmetric CycleGAN as it was)."""
+
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": {
         "model": {
             "generator": {"width": 8, "channel_multipliers": [1, 2, 4, 4, 4],
                           "encoder_blocks": [0, 0, 0, 0], "bottleneck_blocks": 2,
                           "decoder_blocks": [0, 0, 0, 0]},
+            "midnet": {"width": 8, "enc_blocks": [1, 1], "middle_blocks": 1, "dec_blocks": [1, 1]},
             "discriminator": {"width": 8},
+            "physical": {"psf_radius": 16},
         },
         "train": {"steps": 200, "crop": 64, "checkpoint_every": 100, "sample_every": 50,
                   "log_every": 5},
@@ -260,9 +397,11 @@ PRESETS: dict[str, dict[str, Any]] = {
             "generator": {"width": 16, "channel_multipliers": [1, 2, 4, 8, 8],
                           "encoder_blocks": [0, 0, 1, 1], "bottleneck_blocks": 4,
                           "decoder_blocks": [0, 0, 1, 1]},
+            "midnet": {"width": 16, "enc_blocks": [1, 1, 2, 4], "middle_blocks": 1,
+                       "dec_blocks": [1, 1, 1, 1]},
             "discriminator": {"width": 32},
         },
-        "train": {"steps": 3000, "crop": 128, "checkpoint_every": 250, "sample_every": 250},
+        "train": {"steps": 1000, "crop": 96, "checkpoint_every": 250, "sample_every": 250},
     },
     "paper": {},
 }
@@ -277,6 +416,7 @@ def resolve_cyclegan_config(
     options: Mapping[str, Any] | None = None,
     *,
     source: str | None = None,
+    new_run: bool = True,
 ) -> CycleGanConfig:
     """Build a :class:`CycleGanConfig`: preset, then file, then ``--set``, then options.
 
@@ -293,6 +433,9 @@ def resolve_cyclegan_config(
         ``None`` values are ignored.
     source : str, optional
         Named in error messages (the config file).
+    new_run : bool
+        Start from :data:`NEW_RUN_DEFAULTS` (a new run); ``False`` when
+        resuming, so a run made before those defaults keeps its kind.
 
     Returns
     -------
@@ -303,5 +446,6 @@ def resolve_cyclegan_config(
     CyclesemError
         Listing every unknown key and invalid value.
     """
-    base = merge(PRESETS.get(preset, {}), {"preset": preset})
+    base = merge(NEW_RUN_DEFAULTS if new_run else {}, PRESETS.get(preset, {}))
+    base = merge(base, {"preset": preset})
     return resolve(CycleGanConfig, base, file_mapping, overrides, options, source=source)

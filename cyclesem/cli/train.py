@@ -71,7 +71,6 @@ def command(resume_dir, steps, **options):
 
 def _new_unpaired(steps, options) -> None:
     from cyclesem.config import load_mapping
-    from cyclesem.normalize import PercentileNormalizer
     from cyclesem.train_config import resolve_cyclegan_config
     from cyclesem.training import check_new_run_folder
 
@@ -86,9 +85,28 @@ def _new_unpaired(steps, options) -> None:
         source=str(config_file) if config_file else None,
     )
     check_new_run_folder(options["out_dir"], overwrite=options["overwrite"])
-    normalizer = PercentileNormalizer(config.data.norm_low, config.data.norm_high)
-    blurry, clear = (_load(Path(folder), normalizer) for folder in (config.data.blurry, config.data.clear))
+    config, blurry, clear = _unpaired_images(config)
     _run(config, blurry, clear, options["out_dir"], resume=False, overwrite=options["overwrite"])
+
+
+def _unpaired_images(config):
+    """The config (with shared levels measured if a new run needs them) and both folders' normalised images."""
+    import dataclasses
+
+    from cyclesem.normalize import FixedNormalizer, shared_levels
+
+    data = config.data
+    folders = [Path(folder) for folder in (data.blurry, data.clear)]
+    if data.normalization == "shared" and not data.norm_range:
+        raw = [_load(folder, FixedNormalizer()) for folder in folders]
+        levels = shared_levels([image for images in raw for image in images], data.norm_low, data.norm_high)
+        config = dataclasses.replace(config, data=dataclasses.replace(data, norm_range=levels))
+        click.echo(f"shared normalisation: levels {levels[0]:.4g} .. {levels[1]:.4g} "
+                   f"(percentiles {data.norm_low} .. {data.norm_high} of both folders)", err=True)
+        normalizer = config.data.normalizer()
+        return config, *([normalizer.before(image)[0] for image in images] for images in raw)
+    normalizer = data.normalizer()
+    return config, *(_load(folder, normalizer) for folder in folders)
 
 
 def _new_paired(steps, options) -> None:
@@ -139,7 +157,6 @@ def _absolute(folder: Path | None) -> str | None:
 
 def _resume(run_dir: Path, steps, options) -> None:
     from cyclesem.config import load_mapping
-    from cyclesem.normalize import PercentileNormalizer
     from cyclesem.supervised_config import SKIPS, resolve_supervised_config
     from cyclesem.train_config import resolve_cyclegan_config
 
@@ -159,9 +176,8 @@ def _resume(run_dir: Path, steps, options) -> None:
     if saved.get("kind") != "cyclegan":
         raise CyclesemError(f"cannot resume a run of kind {saved.get('kind')!r}", config_path)
     config = resolve_cyclegan_config(saved.get("preset", "small"), saved, (),
-                                     {"train": {"steps": steps}}, source=str(config_path))
-    normalizer = PercentileNormalizer(config.data.norm_low, config.data.norm_high)
-    blurry, clear = (_load(Path(folder), normalizer) for folder in (config.data.blurry, config.data.clear))
+                                     {"train": {"steps": steps}}, source=str(config_path), new_run=False)
+    config, blurry, clear = _unpaired_images(config)
     _run(config, blurry, clear, run_dir, resume=True, overwrite=False)
 
 
@@ -187,9 +203,9 @@ def _echo_skipped(failures, what: str) -> None:
 
 
 def _run(config, blurry, clear, run_dir: Path, *, resume: bool, overwrite: bool) -> None:
-    from cyclesem.models.cyclegan import CycleGanTask
+    from cyclesem.models import cyclegan_task
 
-    _train(CycleGanTask(config, blurry, clear), run_dir, resume=resume, overwrite=overwrite)
+    _train(cyclegan_task(config, blurry, clear), run_dir, resume=resume, overwrite=overwrite)
 
 
 def _run_paired(config, run_dir: Path, *, resume: bool, overwrite: bool) -> None:

@@ -28,7 +28,14 @@ def command(files, as_json):
 
     failures: list[tuple[str, str]] = []
     paths = []
+    from cyclesem.train.run_folder import is_run_dir
+
+    runs = [item for item in files if is_run_dir(item)]
+    for run in runs:
+        click.echo("\n".join(describe_run(run)))
     for item in files:
+        if item in runs:
+            continue
         try:
             paths.extend(list_images([item]))
         except CyclesemError as exc:
@@ -47,6 +54,40 @@ def command(files, as_json):
     if as_json:
         click.echo(json.dumps(described, indent=2))
     report_failures(failures, len(paths) + not_listed)
+
+
+def describe_run(folder) -> list[str]:
+    """Human-readable lines for a run folder: its kind and steps, and the degradation it fitted."""
+    from pathlib import Path
+
+    from cyclesem.train.run_folder import CONFIG_FILE, DEGRADATION_FILE, read_json, read_state
+
+    folder = Path(folder)
+    config, state = read_json(folder / CONFIG_FILE), read_state(folder)
+    model = config.get("model", {}) if isinstance(config.get("model"), dict) else {}
+    lines = [f"{folder}: run of kind {config.get('kind')}, preset {config.get('preset')}, "
+             f"step {state.get('step')} of {state.get('steps')}"
+             + (f", degradation {model['degradation']}, restorer {model.get('restorer')}"
+                if "degradation" in model else "")]
+    if (folder / DEGRADATION_FILE).is_file():
+        lines += describe_degradation(read_json(folder / DEGRADATION_FILE))
+    return lines
+
+
+def describe_degradation(fitted: dict) -> list[str]:
+    """Lines for a fitted degradation (``degradation.json``)."""
+    psf, veil, noise, gain = fitted["psf"], fitted["veil"], fitted["noise"], fitted["intensity"]
+    weights = psf["weights"]
+    return [
+        f"  PSF: Gaussian {psf['sigma_major_px']:.2f} x {psf['sigma_minor_px']:.2f} px at "
+        f"{psf['angle_deg']:.0f} deg ({100 * weights['gaussian']:.0f} %), Lorentzian tail "
+        f"{psf['tail_width_px']:.1f} px ({100 * weights['lorentzian_tail']:.0f} %), defocus disc "
+        f"{psf['disc_radius_px']:.1f} px ({100 * weights['disc']:.0f} %); equivalent sigma "
+        f"{psf['equivalent_sigma_px']:.2f} px; width spread (log) {fitted['psf_spread']['log_sigma']:.2f}",
+        f"  veil: transmission {veil['transmission']:.2f} +- {veil['variation']:.2f}, level {veil['level']:.2f}; "
+        f"gain {gain['gain']:.3f}, offset {gain['offset']:+.3f}",
+        f"  noise: shot {noise['shot']:.2e} (variance per unit signal), read sigma {noise['read_sigma']:.4f}",
+    ]
 
 
 def describe(info) -> list[str]:

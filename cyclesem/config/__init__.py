@@ -48,15 +48,16 @@ KINDS = ("cyclegan", "midnet", "nafnet")
 
 def resolve_config(kind: str, preset: str = "small", file_mapping: Mapping[str, Any] | None = None,
                    overrides: list[str] | tuple[str, ...] = (), options: Mapping[str, Any] | None = None,
-                   *, source: str | None = None):
+                   *, source: str | None = None, new_run: bool = True):
     """The resolved config of model ``kind``: preset, then file, then ``--set``, then options.
 
     Parameters
     ----------
     kind : {"cyclegan", "midnet", "nafnet"}
         The model kind.
-    preset, file_mapping, overrides, options, source
-        As :func:`cyclesem.config.cyclegan.resolve_cyclegan_config`.
+    preset, file_mapping, overrides, options, source, new_run
+        As :func:`cyclesem.config.cyclegan.resolve_cyclegan_config` (``new_run``:
+        start from a new run's defaults; ``False`` rebuilds a saved config).
 
     Returns
     -------
@@ -71,7 +72,8 @@ def resolve_config(kind: str, preset: str = "small", file_mapping: Mapping[str, 
     from cyclesem.config.supervised import SKIPS, resolve_supervised_config
 
     if kind == "cyclegan":
-        return resolve_cyclegan_config(preset, file_mapping, overrides, options, source=source)
+        return resolve_cyclegan_config(preset, file_mapping, overrides, options, source=source,
+                                       new_run=new_run)
     if kind in SKIPS:
         return resolve_supervised_config(kind, preset, file_mapping, overrides, options, source=source)
     raise CyclesemError(f"unknown model kind {kind!r} (known: {', '.join(KINDS)})", source)
@@ -89,4 +91,5 @@ def config_from_dict(saved: Mapping[str, Any], options: Mapping[str, Any] | None
     kind = saved.get("kind")
     if not isinstance(kind, str):
         raise CyclesemError(f"config has no 'kind' ({', '.join(KINDS)})", source)
-    return resolve_config(kind, saved.get("preset", "small"), saved, (), options, source=source)
+    return resolve_config(kind, saved.get("preset", "small"), saved, (), options, source=source,
+                          new_run=False)

@@ -10,6 +10,7 @@ extends them. No Keras here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 __all__ = ["DataSettings", "RuntimeSettings", "TrainSettings", "non_negative", "positive"]
 
@@ -51,23 +52,44 @@ class TrainSettings:
 
 @dataclass(frozen=True)
 class DataSettings:
-    """Per-image percentile normalisation and augmentation of training crops."""
+    """Intensity normalisation and augmentation of training crops.
+
+    ``normalization``: ``image`` maps each image's ``norm_low``/``norm_high``
+    percentiles to 0 and 1; ``shared`` maps the fixed levels ``norm_range``
+    (those percentiles of all training images pooled, measured once when a
+    run is created) for every image, so brightness and contrast relations
+    between images survive.
+    """
 
     norm_low: float = 0.5
     norm_high: float = 99.5
     flips: bool = True
     rotations: bool = True
+    normalization: Literal["image", "shared"] = "image"
+    norm_range: tuple[float, ...] = ()
 
     def check(self) -> list[str]:
         if not 0.0 <= self.norm_low < self.norm_high <= 100.0:
             return [f"need 0 <= norm_low < norm_high <= 100, got {self.norm_low}, {self.norm_high}"]
+        if self.norm_range and (len(self.norm_range) != 2 or self.norm_range[1] <= self.norm_range[0]):
+            return [f"'norm_range' needs two increasing levels, got {list(self.norm_range)}"]
         return []
 
     def normalizer(self):
-        """The :class:`~cyclesem.data.normalize.PercentileNormalizer` of these percentiles."""
-        from cyclesem.data.normalize import PercentileNormalizer
+        """The :mod:`cyclesem.data.normalize` normaliser these settings describe.
 
-        return PercentileNormalizer(self.norm_low, self.norm_high)
+        Raises
+        ------
+        ValueError
+            For shared normalisation whose levels are not measured yet.
+        """
+        from cyclesem.data.normalize import FixedNormalizer, PercentileNormalizer
+
+        if self.normalization == "image":
+            return PercentileNormalizer(self.norm_low, self.norm_high)
+        if not self.norm_range:
+            raise ValueError("shared normalisation needs 'norm_range' (measured when the run is created)")
+        return FixedNormalizer(self.norm_low, self.norm_high, *map(float, self.norm_range))
 
 
 @dataclass(frozen=True)

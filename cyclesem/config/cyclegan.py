@@ -30,10 +30,14 @@ from typing import Any, Literal, Mapping
 
 from cyclesem.config.builder import merge, resolve
 from cyclesem.config.common import DataSettings, RuntimeSettings, TrainSettings, non_negative, positive
+from cyclesem.config.supervised import MIDNET_PRESETS, MidnetSettings
 
 __all__ = [
     "AdamSettings",
     "CycleGanConfig",
+    "DegradationSettings",
+    "NEW_RUN_DEFAULTS",
+    "PhysicalLossWeights",
     "CycleGanLossWeights",
     "CycleGanModelSettings",
     "CycleGanTrainSettings",
@@ -99,11 +103,58 @@ class DiscriminatorSettings:
 
 
 @dataclass(frozen=True)
-class CycleGanModelSettings:
-    """The four networks' sizes."""
+class DegradationSettings:
+    """The physical clear -> blurry half (:mod:`cyclesem.nets.degradation`).
 
+    ``psf_radius``: the PSF's support in pixels (training crops must be larger
+    than it); ``initial_sigma``: the Gaussian core's starting width (px);
+    ``learning_rate``: Adam's rate for the degradation's parameters (a handful
+    of numbers on log scales, so larger than the networks'); ``warmup``: the
+    fraction of the steps during which only the degradation and ``disc_blurry``
+    learn; ``fit_intensity``: also fit a veil, gain and offset (off by default:
+    fitted between folders of different content they drifted far from the
+    identity, gain 0.90 on the Gaussian benchmark and 1.36 on real defocus, and
+    the restorer learned that contrast change as if it were real).
+    """
+
+    psf_radius: int = 40
+    initial_sigma: float = 2.0
+    learning_rate: float = 1e-2
+    warmup: float = 0.15
+    fit_intensity: bool = False
+
+    def check(self) -> list[str]:
+        problems = positive(self, ["psf_radius", "initial_sigma", "learning_rate"])
+        if not 0.0 <= self.warmup < 1.0:
+            problems.append(f"'warmup' must be in [0, 1), got {self.warmup}")
+        return problems
+
+
+@dataclass(frozen=True)
+class CycleGanModelSettings:
+    """The four networks: which kinds, and their sizes.
+
+    ``degradation``: ``physical`` (the clear -> blurry half is the SEM
+    degradation of :mod:`cyclesem.nets.degradation`) or ``unet`` (the paper's
+    symmetric CycleGAN: a second U-Net). ``restorer``: the blurry -> clear
+    network, ``unet`` (:mod:`cyclesem.nets.generator`, sizes in ``generator``)
+    or ``midnet`` (:mod:`cyclesem.nets.midnet`, sizes in ``midnet``; physical
+    degradation only). The dataclass defaults describe runs made before the
+    physical degradation existed, so their ``config.json`` still loads; new
+    runs get :data:`NEW_RUN_DEFAULTS`.
+    """
+
+    degradation: Literal["physical", "unet"] = "unet"
+    restorer: Literal["unet", "midnet"] = "unet"
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    midnet: MidnetSettings = field(default_factory=MidnetSettings)
     discriminator: DiscriminatorSettings = field(default_factory=DiscriminatorSettings)
+    physical: DegradationSettings = field(default_factory=DegradationSettings)
+
+    def check(self) -> list[str]:
+        if self.restorer == "midnet" and self.degradation != "physical":
+            return ["'restorer' = 'midnet' needs 'degradation' = 'physical'"]
+        return []
 
 
 @dataclass(frozen=True)
@@ -115,6 +166,34 @@ class CycleGanLossWeights:
     identity: float = 5.0
     ssim: float = 1.0
     edge: float = 1.0
+
+    def check(self) -> list[str]:
+        return non_negative(self, [f.name for f in dataclasses.fields(self)])
+
+
+@dataclass(frozen=True)
+class PhysicalLossWeights:
+    """Weights of the physically constrained CycleGAN's terms (:mod:`cyclesem.models.physical_cyclegan`).
+
+    Restorer: ``pair_l1``, ``pair_ssim``, ``pair_edge`` on the self-made pairs
+    ``G(F(clear))`` against ``clear``; ``identity`` (``G(clear)`` against
+    ``clear``); ``adversarial_clear`` (``disc_clear`` on ``G(blurry)``);
+    ``blurry_cycle`` (the mean degradation of ``G(blurry)`` against
+    ``blurry``). Degradation: ``adversarial_blurry`` (``disc_blurry`` on
+    ``F(clear)``), ``spectral`` (radial power spectra of ``F(clear)`` and
+    real blurry crops) and ``intensity`` (their grey-level histograms; give it a
+    weight with ``model.physical.fit_intensity``).
+    """
+
+    pair_l1: float = 1.0
+    pair_ssim: float = 0.1
+    pair_edge: float = 0.1
+    identity: float = 0.5
+    adversarial_clear: float = 0.01
+    blurry_cycle: float = 0.5
+    adversarial_blurry: float = 0.1
+    spectral: float = 1.0
+    intensity: float = 0.0
 
     def check(self) -> list[str]:
         return non_negative(self, [f.name for f in dataclasses.fields(self)])
@@ -166,6 +245,7 @@ class CycleGanConfig:
     preset: str = "paper"
     model: CycleGanModelSettings = field(default_factory=CycleGanModelSettings)
     loss: CycleGanLossWeights = field(default_factory=CycleGanLossWeights)
+    physical_loss: PhysicalLossWeights = field(default_factory=PhysicalLossWeights)
     optimizer: AdamSettings = field(default_factory=AdamSettings)
     train: CycleGanTrainSettings = field(default_factory=CycleGanTrainSettings)
     data: UnpairedDataSettings = field(default_factory=UnpairedDataSettings)
@@ -177,13 +257,24 @@ class CycleGanConfig:
         return []
 
 
+NEW_RUN_DEFAULTS: dict[str, Any] = {
+    "model": {"degradation": "physical", "restorer": "midnet"},
+    "data": {"normalization": "shared"},
+    "train": {"batch": 4},
+}
+"""What a new run gets before its preset: the physical degradation and shared
+normalisation (``--set model.degradation=unet --set data.normalization=image``
+gives the paper's symmetric CycleGAN as it was)."""
+
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": {
         "model": {
             "generator": {"width": 8, "channel_multipliers": [1, 2, 4, 4, 4],
                           "encoder_blocks": [0, 0, 0, 0], "bottleneck_blocks": 2,
                           "decoder_blocks": [0, 0, 0, 0]},
+            "midnet": MIDNET_PRESETS["tiny"],
             "discriminator": {"width": 8},
+            "physical": {"psf_radius": 16},
         },
         "train": {"steps": 200, "crop": 64, "checkpoint_every": 100, "sample_every": 50,
                   "log_every": 5},
@@ -193,9 +284,10 @@ PRESETS: dict[str, dict[str, Any]] = {
             "generator": {"width": 16, "channel_multipliers": [1, 2, 4, 8, 8],
                           "encoder_blocks": [0, 0, 1, 1], "bottleneck_blocks": 4,
                           "decoder_blocks": [0, 0, 1, 1]},
+            "midnet": MIDNET_PRESETS["small"],
             "discriminator": {"width": 32},
         },
-        "train": {"steps": 3000, "crop": 128, "checkpoint_every": 250, "sample_every": 250},
+        "train": {"steps": 1000, "crop": 96, "checkpoint_every": 250, "sample_every": 250},
     },
     "paper": {},
 }
@@ -210,6 +302,7 @@ def resolve_cyclegan_config(
     options: Mapping[str, Any] | None = None,
     *,
     source: str | None = None,
+    new_run: bool = True,
 ) -> CycleGanConfig:
     """Build a :class:`CycleGanConfig`: preset, then file, then ``--set``, then options.
 
@@ -226,6 +319,9 @@ def resolve_cyclegan_config(
         ``None`` values are ignored.
     source : str, optional
         Named in error messages (the config file).
+    new_run : bool
+        Start from :data:`NEW_RUN_DEFAULTS` (a new run); ``False`` when
+        resuming, so a run made before those defaults keeps its kind.
 
     Returns
     -------
@@ -236,5 +332,6 @@ def resolve_cyclegan_config(
     CyclesemError
         Listing every unknown key and invalid value.
     """
-    base = merge(PRESETS.get(preset, {}), {"preset": preset})
+    base = merge(NEW_RUN_DEFAULTS if new_run else {}, PRESETS.get(preset, {}))
+    base = merge(base, {"preset": preset})
     return resolve(CycleGanConfig, base, file_mapping, overrides, options, source=source)

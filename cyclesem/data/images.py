@@ -7,6 +7,8 @@ A file that does not load is listed, not fatal.
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 from dataclasses import dataclass, field
 from typing import Callable
@@ -65,22 +67,31 @@ def load_folder(folder: str | os.PathLike, normalizer: PercentileNormalizer) -> 
     return loaded
 
 
-def load_unpaired(data, *, log: Callable[[str], None] | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def load_unpaired(data, *, log: Callable[[str], None] | None = None):
     """The normalised images of the ``blurry`` and ``clear`` folders ``data`` names.
+
+    With ``data.normalization == "shared"`` and no ``norm_range`` yet (a new
+    run), the levels are measured here: the ``norm_low``/``norm_high``
+    percentiles of both folders' images pooled.
 
     Parameters
     ----------
     data : cyclesem.config.cyclegan.UnpairedDataSettings
-        The folders and the normalisation percentiles.
+        The folders and the normalisation settings.
     log : callable, optional
         Receives one line per skipped file and a count per folder.
 
     Returns
     -------
-    tuple of list of numpy.ndarray
-        Blurry and clear images.
+    data : UnpairedDataSettings
+        ``data``, with ``norm_range`` filled in when it was measured.
+    blurry, clear : list of numpy.ndarray
+        The normalised images.
     """
-    normalizer = data.normalizer()
+    from cyclesem.data.normalize import FixedNormalizer, shared_levels
+
+    measure = data.normalization == "shared" and not data.norm_range
+    normalizer = FixedNormalizer() if measure else data.normalizer()
     domains = []
     for folder in (data.blurry, data.clear):
         loaded = load_folder(folder, normalizer)
@@ -88,7 +99,15 @@ def load_unpaired(data, *, log: Callable[[str], None] | None = None) -> tuple[li
         if log is not None:
             log(f"{len(loaded.images)} image(s) from {folder}")
         domains.append(loaded.images)
-    return domains[0], domains[1]
+    if measure:
+        levels = shared_levels(domains[0] + domains[1], data.norm_low, data.norm_high)
+        data = dataclasses.replace(data, norm_range=levels)
+        if log is not None:
+            log(f"shared normalisation: levels {levels[0]:.4g} .. {levels[1]:.4g} "
+                f"(percentiles {data.norm_low} .. {data.norm_high} of both folders)")
+        normalizer = data.normalizer()
+        domains = [[normalizer.before(image)[0] for image in images] for images in domains]
+    return data, domains[0], domains[1]
 
 
 def echo_failures(failures: list[tuple[str, str]], what: str, log: Callable[[str], None] | None) -> None:

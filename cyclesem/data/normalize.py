@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PercentileNormalizer", "NormParams"]
+__all__ = ["FixedNormalizer", "PercentileNormalizer", "NormParams", "shared_levels"]
 
 _MAX_SAMPLES = 1 << 20  # percentiles of huge images come from a strided sample
 
@@ -59,3 +59,48 @@ class PercentileNormalizer:
         """Map a normalised image (or prediction) back to the input's units."""
         scale = np.float32(params.high - params.low)
         return np.asarray(normalised, np.float32) * scale + np.float32(params.low)
+
+
+@dataclass(frozen=True)
+class FixedNormalizer(PercentileNormalizer):
+    """The same levels for every image: ``(x - low_level) / (high_level - low_level)``.
+
+    A run trained with shared normalisation keeps the brightness and contrast
+    relation between its blurry and clear folders (a veil, a contrast loss),
+    which per-image percentiles would erase; every image it enhances is mapped
+    with the same levels.
+    """
+
+    low_level: float = 0.0
+    high_level: float = 1.0
+
+    def params(self, image: np.ndarray) -> NormParams:
+        """The fixed levels (``image`` is not looked at)."""
+        return NormParams(float(self.low_level), float(self.high_level))
+
+
+def shared_levels(images, low: float, high: float) -> tuple[float, float]:
+    """The ``low``-th and ``high``-th percentiles of all ``images`` pooled (each image weighs the same).
+
+    Parameters
+    ----------
+    images : iterable of numpy.ndarray
+        Images in their file's units (as :func:`cyclesem.io.read_image` gives them).
+    low, high : float
+        Percentiles (0..100).
+
+    Returns
+    -------
+    (float, float)
+        The levels, ``high > low``.
+    """
+    samples = []
+    for image in images:
+        flat = np.asarray(image, np.float32).reshape(-1)
+        samples.append(flat[:: max(1, flat.size // 65536)][:65536])
+    if not samples:
+        raise ValueError("no images to take levels from")
+    lo, hi = np.percentile(np.concatenate(samples), [low, high])
+    if not np.isfinite(lo) or not np.isfinite(hi):
+        raise ValueError("images hold non-finite values")
+    return float(lo), float(max(hi, lo + 1e-6))

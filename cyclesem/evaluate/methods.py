@@ -18,7 +18,7 @@ import numpy as np
 from cyclesem.errors import CyclesemError
 from cyclesem.restore import classical
 
-__all__ = ["BUILTIN_METHODS", "DEFAULT_METHODS", "Method", "describe_problem", "resolve_methods"]
+__all__ = ["BUILTIN_METHODS", "DEFAULT_METHODS", "Method", "PSF_METHODS", "describe_problem", "resolve_methods"]
 
 Restore = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
 
@@ -65,18 +65,20 @@ def resolve_methods(names: Sequence[str]) -> tuple[list[Method], list[tuple[str,
         For names that are neither known methods nor folders (all listed), or no names.
     """
     names = [name.strip() for name in names if name.strip()]
-    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(n).is_dir()]
+    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(_run_part(n)).is_dir()]
     if unknown or not names:
         known = ", ".join(BUILTIN_METHODS)
         what = f"unknown method(s) {', '.join(unknown)}" if unknown else "no methods given"
-        raise CyclesemError(f"{what}: use {known}, or a run folder of 'cyclesem train'")
+        raise CyclesemError(f"{what}: use {known}, a run folder of 'cyclesem train', or "
+                            f"METHOD:RUN, METHOD one of {', '.join(PSF_METHODS)} with the PSF a physical "
+                            f"CycleGAN run estimated")
     methods, failures = [], []
     for name in dict.fromkeys(names):
         if name in BUILTIN_METHODS:
             methods.append(BUILTIN_METHODS[name])
             continue
         try:
-            methods.append(_run_method(name))
+            methods.append(_estimated_psf_method(name) if name != _run_part(name) else _run_method(name))
         except Exception as exc:  # noqa: BLE001 - a run that does not load is reported, the rest goes on
             failures.append((name, describe_problem(exc)))
     return methods, failures
@@ -87,6 +89,28 @@ def _run_method(path: str) -> Method:
 
     run = load_run(path)
     return Method(run.name, lambda image, psf: run.enhance(image), False, run.describe())
+
+
+PSF_METHODS = ("wiener", "self_wiener", "rl", "rl_tv")
+"""Methods that take a PSF, and so also run as ``METHOD:RUN`` with a run's estimated PSF."""
+
+
+def _run_part(name: str) -> str:
+    """``RUN`` of a ``METHOD:RUN`` name whose method takes a PSF, else ``name`` itself."""
+    method, _, run = name.partition(":")
+    return run if run and method in PSF_METHODS else name
+
+
+def _estimated_psf_method(name: str) -> Method:
+    """A PSF method (``wiener:RUN``...) given the mean PSF a run fitted (``RUN/degradation.json``)."""
+    from cyclesem.train.run_folder import read_estimated_psf
+
+    method, _, run = name.partition(":")
+    psf, sigma = read_estimated_psf(run)
+    builtin = BUILTIN_METHODS[method]
+    return Method(name, lambda image, _: builtin.restore(image, psf), False,
+                  f"{builtin.details.replace('true PSF', 'PSF estimated by the run')} "
+                  f"({Path(run).name}, equivalent sigma {sigma:.2f} px)")
 
 
 def describe_problem(exc: BaseException) -> str:

@@ -32,6 +32,7 @@ and 0.01):
 
 from __future__ import annotations
 
+import numpy as np
 from keras import ops
 
 from cyclesem.config.supervised import RestorationLossWeights
@@ -47,6 +48,8 @@ __all__ = [
     "sobel_magnitude",
     "sobel_magnitude_l1",
     "spectrum_l1",
+    "intensity_distance",
+    "spectral_distance",
     "ssim_loss",
 ]
 
@@ -180,3 +183,61 @@ def restoration_loss_terms(predicted, target, weights=None) -> dict:
     }
     terms["total"] = weights.l1 * terms["l1"] + weights.edge * terms["edge"] + weights.fft * terms["fft"]
     return terms
+
+
+# --- fitting a degradation to unpaired images ----------------------------------------------------
+
+_SPECTRUM_BINS = 24
+
+
+def _radial_bins(height: int, width: int, bins: int = _SPECTRUM_BINS) -> np.ndarray:
+    """``(height * width, bins)`` averaging matrix: FFT frequencies in log-spaced radial bins, DC left out."""
+    fy = np.fft.fftfreq(height)[:, None]
+    fx = np.fft.fftfreq(width)[None, :]
+    radius = np.sqrt(fy ** 2 + fx ** 2).ravel()
+    edges = np.geomspace(1.0 / max(height, width), np.sqrt(0.5) + 1e-6, bins + 1)
+    index = np.digitize(radius, edges) - 1
+    matrix = np.zeros((height * width, bins), np.float32)
+    inside = (index >= 0) & (index < bins)
+    matrix[np.flatnonzero(inside), index[inside]] = 1.0
+    counts = matrix.sum(axis=0)
+    return matrix[:, counts > 0] / counts[counts > 0]
+
+
+def log_radial_spectrum(images):
+    """Log of the batch-mean radial power spectrum of ``(B, H, W, 1)`` images, less its mean over the bins.
+
+    The image mean is removed and a Hann window applied first; taking out the
+    mean log power leaves the spectrum's shape, which a gain does not change:
+    blur width and noise level are fitted apart from brightness and contrast.
+    """
+    x = _f32(images)[..., 0]
+    height, width = x.shape[1], x.shape[2]
+    window = np.outer(np.hanning(height), np.hanning(width)).astype(np.float32)
+    x = (x - ops.mean(x, axis=(1, 2), keepdims=True)) * window
+    real, imag = ops.fft2((x, ops.zeros_like(x)))
+    power = ops.reshape(ops.square(real) + ops.square(imag), (-1, height * width))
+    radial = ops.matmul(power, ops.convert_to_tensor(_radial_bins(height, width)))
+    logs = ops.log(ops.mean(radial, axis=0) + 1e-8)
+    return logs - ops.mean(logs)
+
+
+def spectral_distance(fake, real):
+    """Mean absolute difference of :func:`log_radial_spectrum` of two batches (``real`` held fixed).
+
+    Blur lowers the high-frequency power and noise sets its floor, so this
+    statistic fits a degradation's width and noise level quickly and stably
+    from unpaired images of similar content.
+    """
+    return ops.mean(ops.abs(log_radial_spectrum(fake) - ops.stop_gradient(log_radial_spectrum(real))))
+
+
+def intensity_distance(fake, real):
+    """Mean absolute difference of the sorted grey levels of two batches of the same shape (``real`` fixed).
+
+    The 1-D Wasserstein distance between their intensity histograms: it fits
+    brightness, contrast and veil, which the mean-free spectrum cannot see.
+    """
+    fake_levels = ops.sort(ops.reshape(_f32(fake), (-1,)))
+    real_levels = ops.sort(ops.reshape(_f32(real), (-1,)))
+    return ops.mean(ops.abs(fake_levels - ops.stop_gradient(real_levels)))

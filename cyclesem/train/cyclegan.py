@@ -16,7 +16,7 @@ from cyclesem.data.pipelines import unpaired_batches
 from cyclesem.models.cyclegan import GENERATORS, NETWORK_NAMES, ConstantThenLinearDecay, CycleGan
 from cyclesem.nets import build_discriminator, build_generator
 
-__all__ = ["CycleGanTask"]
+__all__ = ["CycleGanTask", "cyclegan_task"]
 
 
 class CycleGanTask:
@@ -114,3 +114,12 @@ class CycleGanTask:
 
 def _image(batch):
     return keras.ops.convert_to_numpy(keras.ops.cast(batch, "float32"))[..., 0]
+
+
+def cyclegan_task(config, blurry: list, clear: list):
+    """The unpaired task ``config.model.degradation`` names: ``physical`` or ``unet`` (the paper's CycleGAN)."""
+    if config.model.degradation == "physical":
+        from cyclesem.train.physical import PhysicalCycleGanTask
+
+        return PhysicalCycleGanTask(config, blurry, clear)
+    return CycleGanTask(config, blurry, clear)

@@ -30,6 +30,9 @@ from cyclesem.io.outputs import check_output_folder, clear_output_folder, write_
 
 __all__ = [
     "BEST_MODEL_FILE",
+    "DEGRADATION_FILE",
+    "read_estimated_psf",
+    "RESULT_FILES",
     "CHECKPOINTS",
     "CONFIG_FILE",
     "LOSSES_CSV",
@@ -58,7 +61,11 @@ CONFIG_FILE = "config.json"
 STATE_FILE = "state.json"
 MODEL_FILE = "generator.keras"
 BEST_MODEL_FILE = "best.keras"
-_RUN_ITEMS = (CONFIG_FILE, STATE_FILE, MODEL_FILE, BEST_MODEL_FILE, LOSSES_CSV, CHECKPOINTS, SAMPLES, "logs")
+DEGRADATION_FILE = "degradation.json"
+RESULT_FILES = {"degradation": DEGRADATION_FILE}
+"""File names of the results a task may hand the runner (``task.run_files``)."""
+_RUN_ITEMS = (CONFIG_FILE, STATE_FILE, MODEL_FILE, BEST_MODEL_FILE, DEGRADATION_FILE, LOSSES_CSV,
+              CHECKPOINTS, SAMPLES, "logs")
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -95,6 +102,29 @@ def read_json(path: str | os.PathLike) -> dict:
     if not isinstance(data, dict):
         raise CyclesemError("expected a JSON object", path)
     return data
+
+
+def read_estimated_psf(run_dir: str | os.PathLike) -> tuple[np.ndarray, float]:
+    """The mean PSF a physical CycleGAN run fitted (``degradation.json``) and its equivalent sigma (px).
+
+    Raises
+    ------
+    CyclesemError
+        If the run has no fitted degradation or its PSF is not a finite 2-D array of positive sum.
+    """
+    path = Path(run_dir) / DEGRADATION_FILE
+    if not path.is_file():
+        raise CyclesemError(f"no estimated PSF: the run has no {DEGRADATION_FILE} (train it with "
+                            f"the physical degradation)", run_dir)
+    fitted = read_json(path)
+    try:
+        psf = np.asarray(fitted["psf"]["image"], np.float64)
+        sigma = float(fitted["psf"].get("equivalent_sigma_px", float("nan")))
+    except (KeyError, TypeError, ValueError):
+        psf, sigma = np.zeros(0), float("nan")
+    if psf.ndim != 2 or not np.isfinite(psf).all() or psf.sum() <= 0:
+        raise CyclesemError("the estimated PSF is not a finite 2-D array with a positive sum", path)
+    return (psf / psf.sum()).astype(np.float32), sigma
 
 
 def is_run_dir(path: str | os.PathLike) -> bool:

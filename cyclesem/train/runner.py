@@ -40,6 +40,7 @@ from cyclesem.train.run_folder import (
     BEST_MODEL_FILE,
     CONFIG_FILE,
     MODEL_FILE,
+    RESULT_FILES,
     SAMPLES,
     STATE_FILE,
     LossLog,
@@ -197,6 +198,8 @@ class _Session:
                                          self.step, keep=self.settings.keep_checkpoints)
             exported = self.task.export_model(self.model)
             write_atomic(self.run_dir / MODEL_FILE, exported.save)
+            for name, content in getattr(self.task, "run_files", lambda model: {})(self.model).items():
+                write_json(self.run_dir / RESULT_FILES[name], content)
             self.saved_step = self.step
         self.losses.flush()
         state = {

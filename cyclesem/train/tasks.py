@@ -11,6 +11,7 @@ through these functions.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Callable
@@ -38,7 +39,7 @@ def task_for(config, *, log: Log | None = None, progress: bool = False):
 
     Returns
     -------
-    CycleGanTask or SupervisedTask
+    CycleGanTask, PhysicalCycleGanTask or SupervisedTask
 
     Raises
     ------
@@ -49,10 +50,10 @@ def task_for(config, *, log: Log | None = None, progress: bool = False):
     from cyclesem.data.images import echo_failures, load_unpaired
 
     if config.kind == "cyclegan":
-        from cyclesem.train.cyclegan import CycleGanTask
+        from cyclesem.train.cyclegan import cyclegan_task
 
-        blurry, clear = load_unpaired(config.data, log=log)
-        return CycleGanTask(config, blurry, clear)
+        data, blurry, clear = load_unpaired(config.data, log=log)
+        return cyclegan_task(dataclasses.replace(config, data=data), blurry, clear)
     from cyclesem.data.pairs import load_training_pairs
     from cyclesem.train.supervised import SupervisedTask
 

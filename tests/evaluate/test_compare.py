@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from cyclesem.evaluate import compare
+from cyclesem.evaluate import compare, methods
 from cyclesem.cli import main
 from cyclesem.errors import CyclesemError
 from cyclesem.io import write_image
@@ -145,3 +145,34 @@ def test_cli_default_methods_match_the_library():
     from cyclesem.cli import compare as cli_compare
 
     assert cli_compare.DEFAULT_METHODS == ",".join(compare.DEFAULT_METHODS)
+
+
+def _fitted_run(folder, psf):
+    """A run folder holding only the degradation a physical CycleGAN would have fitted."""
+    folder.mkdir()
+    size = 25
+    image = np.zeros((size, size))
+    image[(size - psf.shape[0]) // 2:(size + psf.shape[0]) // 2, (size - psf.shape[1]) // 2:(size + psf.shape[1]) // 2] = psf
+    (folder / "degradation.json").write_text(json.dumps({"psf": {"image": image.tolist(), "equivalent_sigma_px": 1.5}}))
+    return folder
+
+
+def test_classical_methods_with_a_runs_estimated_psf(benchmark, tmp_path):
+    run = _fitted_run(tmp_path / "run", gaussian_psf(1.5))
+    chosen, failures = methods.resolve_methods(["identity", f"wiener:{run}", f"rl:{run}"])
+    assert not failures and [m.name for m in chosen][1:] == [f"wiener:{run}", f"rl:{run}"]
+    assert not any(m.needs_psf for m in chosen)  # the PSF comes from the run, so real pairs get them too
+    assert "estimated by the run" in chosen[1].details
+    result = compare.run_comparison(compare.benchmark_source(benchmark), [m.name for m in chosen],
+                                    tmp_path / "report", progress=False)
+    mean = {row.method: row.mean for row in result.summary}
+    assert mean[f"wiener:{run}"]["psnr"] > mean["identity"]["psnr"] + 1.0
+
+
+def test_a_psf_method_of_a_run_without_degradation_is_reported(tmp_path):
+    (tmp_path / "old").mkdir()
+    chosen, failures = methods.resolve_methods(["identity", f"wiener:{tmp_path / 'old'}"])
+    assert [m.name for m in chosen] == ["identity"]
+    assert "no estimated PSF" in failures[0][1]
+    with pytest.raises(CyclesemError, match="METHOD:RUN"):
+        methods.resolve_methods([f"wiener:{tmp_path / 'nowhere'}"])

@@ -1,0 +1,98 @@
+"""Tests of the physical SEM degradation (cyclesem.nets.degradation)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from keras import ops  # noqa: E402
+
+from cyclesem.nets.degradation import (PARAMETER_COUNT, PARAMETERS, VEIL_GRID,  # noqa: E402
+                                       build_degradation, describe, equivalent_sigma, initial_means,
+                                       mean_psf, psf_family)
+
+
+def _values(**changes):
+    values = initial_means(2.0)
+    for name, value in changes.items():
+        values[PARAMETERS.index(name)] = value
+    return values
+
+
+@pytest.mark.parametrize("changes", [{}, {"logit_aspect": -1.0, "angle": 0.7},
+                                     {"logit_tail": 0.5, "logit_disc": 1.0, "log_disc_radius": 1.8}])
+def test_psf_sums_to_one_and_is_centred(changes):
+    psf = ops.convert_to_numpy(psf_family(ops.convert_to_tensor(_values(**changes)[None]), 65, 65))[0]
+    assert psf.min() >= 0
+    assert psf.sum() == pytest.approx(1.0, abs=1e-5)
+    centred = np.fft.fftshift(psf)
+    np.testing.assert_allclose(centred, centred[::-1, ::-1], atol=1e-7)  # symmetric about the middle
+    rows, cols = np.indices(centred.shape) - 32
+    assert abs((centred * rows).sum()) < 1e-4 and abs((centred * cols).sum()) < 1e-4
+
+
+def test_a_round_gaussian_has_its_sigma():
+    psf = mean_psf(_values(log_sigma=np.log(2.5), logit_aspect=20.0, logit_tail=-30.0, logit_disc=-30.0))
+    assert equivalent_sigma(psf) == pytest.approx(2.5, rel=0.02)
+
+
+def _inputs(clear, seed=0):
+    rng = np.random.default_rng(seed)
+    batch = clear.shape[0]
+    return [clear, np.zeros((batch, PARAMETER_COUNT), np.float32),
+            rng.standard_normal(clear.shape).astype(np.float32),
+            np.zeros((batch, VEIL_GRID, VEIL_GRID), np.float32)]
+
+
+def test_mean_only_is_the_noise_free_blur_and_keeps_the_mean():
+    rng = np.random.default_rng(1)
+    clear = rng.random((2, 48, 40, 1)).astype(np.float32)
+    model = build_degradation(radius=12, initial_sigma=2.0)
+    blurred = np.asarray(model.get_layer("degradation")(_inputs(clear), mean_only=True))
+    noisy = np.asarray(model(_inputs(clear)))
+    assert blurred.shape == clear.shape
+    assert blurred.std() < clear.std()  # blurred
+    assert abs(blurred.mean() - clear.mean()) < 0.03  # a PSF of sum 1, near-identity veil and gain
+    assert 0 < np.abs(noisy - blurred).mean() < 0.02  # faint noise at the start
+
+
+def test_its_parameters_recover_a_known_blur():
+    """Fit the mean width to clear/blurred pairs of a tiny problem (sigma 2.6 px, starting at 1.2)."""
+    rng = np.random.default_rng(2)
+    clear = rng.random((4, 40, 40, 1)).astype(np.float32)
+    truth = build_degradation(radius=12, initial_sigma=2.6)
+    target = np.asarray(truth.get_layer("degradation")(_inputs(clear), mean_only=True))
+    model = build_degradation(radius=12, initial_sigma=1.2)
+    layer = model.get_layer("degradation")
+    optimizer = keras.optimizers.Adam(0.05)
+    tf = pytest.importorskip("tensorflow")
+    inputs = [ops.convert_to_tensor(a) for a in _inputs(clear)]
+    for _ in range(60):
+        with tf.GradientTape() as tape:
+            loss = ops.mean(ops.abs(layer(inputs, mean_only=True) - target))
+        optimizer.apply_gradients(zip(tape.gradient(loss, [layer.means]), [layer.means]))
+    fitted = describe(layer.means.numpy(), layer.spreads.numpy())["psf"]["sigma_major_px"]
+    assert fitted == pytest.approx(2.6, rel=0.1)
+
+
+def test_describe_round_trips_through_json():
+    model = build_degradation(radius=8, initial_sigma=1.7)
+    layer = model.get_layer("degradation")
+    described = json.loads(json.dumps(describe(layer.means.numpy(), layer.spreads.numpy())))
+    np.testing.assert_allclose(described["means"], layer.means.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(described["spreads"], layer.spreads.numpy(), rtol=1e-5, atol=1e-6)
+    assert described["psf"]["sigma_major_px"] == pytest.approx(1.7, rel=1e-5)
+    psf = np.asarray(described["psf"]["image"])
+    assert psf.shape == (81, 81) and psf.sum() == pytest.approx(1.0, abs=1e-4)
+
+
+def test_the_degradation_model_saves_and_loads_in_safe_mode(tmp_path):
+    model = build_degradation(radius=8, initial_sigma=1.7)
+    model.save(tmp_path / "degradation.keras")
+    loaded = keras.saving.load_model(tmp_path / "degradation.keras", safe_mode=True)
+    clear = np.random.default_rng(3).random((1, 24, 24, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(loaded(_inputs(clear))), np.asarray(model(_inputs(clear))),
+                               atol=1e-6)

@@ -1,0 +1,104 @@
+"""Tests of the physically constrained CycleGAN's training (cyclesem.train.physical) through the runner.
+
+Tiny restorer (MIDNet, width 4), crops of 32 px, a PSF radius of 6 px, eager
+steps: a few steps show resume, the run folder and the fitted degradation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
+from cyclesem.train.cyclegan import CycleGanTask, cyclegan_task  # noqa: E402
+from cyclesem.train.physical import PhysicalCycleGanTask  # noqa: E402
+from cyclesem.train.run_folder import prepare_run_folder, read_estimated_psf, read_state  # noqa: E402
+from cyclesem.train.runner import train  # noqa: E402
+
+MICRO = ("model.midnet.width=4", "model.discriminator.width=4", "model.physical.psf_radius=6",
+         "model.physical.warmup=0.3", "runtime.eager=true", "data.norm_range=[0.0, 1.0]")
+
+
+def micro_config(steps, *overrides):
+    options = {"train": {"steps": steps, "crop": 32, "batch": 4, "seed": 5, "checkpoint_every": 2,
+                         "sample_every": 100, "log_every": 1}}
+    return resolve_cyclegan_config("tiny", overrides=MICRO + overrides, options=options)
+
+
+@pytest.fixture(scope="module")
+def images():
+    rng = np.random.default_rng(0)
+    clear = [rng.random((40, 48)).astype(np.float32) for _ in range(2)]
+    blurry = [np.asarray(c, np.float32) * 0.8 + 0.1 for c in clear[::-1]]
+    return blurry, clear
+
+
+def run(config, images, folder, **kwargs):
+    return train(cyclegan_task(config, *images), folder, progress=False, log=lambda line: None, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def runs(images, tmp_path_factory):
+    """Four steps straight, and two steps resumed to four (warm-up: 1 step in both, round(0.3 * steps))."""
+    root = tmp_path_factory.mktemp("physical")
+    straight = run(micro_config(4), images, prepare_run_folder(root / "straight"))
+    resumed_dir = prepare_run_folder(root / "resumed")
+    run(micro_config(2), images, resumed_dir)
+    resumed = run(micro_config(4), images, resumed_dir, resume=True)
+    return straight, resumed
+
+
+def test_new_runs_are_physical_and_the_paper_cyclegan_stays_available():
+    assert isinstance(cyclegan_task(micro_config(1), [np.zeros((40, 40), np.float32)],
+                                    [np.zeros((40, 40), np.float32)]), PhysicalCycleGanTask)
+    config = micro_config(1, "model.degradation=unet", "model.restorer=unet")
+    assert isinstance(cyclegan_task(config, [np.zeros((40, 40), np.float32)],
+                                    [np.zeros((40, 40), np.float32)]), CycleGanTask)
+
+
+def test_two_steps_then_resume_equals_four_steps_straight(runs):
+    straight, resumed = runs
+    for run_result in runs:
+        assert run_result.step == 4
+    with np.load(Path(straight.run_dir) / "checkpoints" / "step_000004.npz") as a, \
+            np.load(Path(resumed.run_dir) / "checkpoints" / "step_000004.npz") as b:
+        assert a.files == b.files and any(k.startswith("optimizer.gen_clear_to_blurry") for k in a.files)
+        for key in a.files:
+            np.testing.assert_allclose(b[key], a[key], rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+def test_the_run_folder_holds_a_safe_restorer_and_the_fitted_degradation(runs):
+    straight, _ = runs
+    folder = Path(straight.run_dir)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["model"]["degradation"] == "physical" and config["data"]["normalization"] == "shared"
+    assert read_state(folder)["finished"]
+    fitted = json.loads((folder / "degradation.json").read_text())
+    layer = straight.model.gen_clear_to_blurry.get_layer("degradation")
+    np.testing.assert_allclose(fitted["means"], layer.means.numpy(), rtol=1e-6)
+    assert set(fitted) >= {"psf", "psf_spread", "veil", "intensity", "noise"}
+    psf, sigma = read_estimated_psf(folder)
+    assert psf.sum() == pytest.approx(1.0, abs=1e-5) and sigma > 0
+    loaded = keras.saving.load_model(folder / "generator.keras", safe_mode=True)
+    probe = np.random.default_rng(1).random((1, 37, 53, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(loaded(probe)),
+                               np.asarray(straight.model.gen_blurry_to_clear(probe, training=False)), atol=1e-5)
+    losses = (folder / "losses.csv").read_text().splitlines()
+    assert "spectral" in losses[0] and "intensity" in losses[0] and len(losses) == 5
+
+
+def test_the_restorer_learns_nothing_during_the_warm_up(images, tmp_path):
+    """Step 1 of 4 is the warm-up: the restorer's weights stay as built, the degradation moves."""
+    task = cyclegan_task(micro_config(4), *images)
+    model = task.build_model()
+    restorer_before = [w.copy() for w in model.gen_blurry_to_clear.get_weights()]
+    degradation_before = model.gen_clear_to_blurry.get_weights()[0].copy()
+    model.fit(task.dataset(0).take(1), epochs=1, steps_per_epoch=1, verbose=0)
+    for before, after in zip(restorer_before, model.gen_blurry_to_clear.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    assert np.abs(model.gen_clear_to_blurry.get_weights()[0] - degradation_before).max() > 0

@@ -84,8 +84,9 @@ def describe_degradation(fitted: dict) -> list[str]:
         f"{psf['tail_width_px']:.1f} px ({100 * weights['lorentzian_tail']:.0f} %), defocus disc "
         f"{psf['disc_radius_px']:.1f} px ({100 * weights['disc']:.0f} %); equivalent sigma "
         f"{psf['equivalent_sigma_px']:.2f} px; width spread (log) {fitted['psf_spread']['log_sigma']:.2f}",
-        f"  veil: transmission {veil['transmission']:.2f} +- {veil['variation']:.2f}, level {veil['level']:.2f}; "
-        f"gain {gain['gain']:.3f}, offset {gain['offset']:+.3f}",
+        (f"  veil: transmission {veil['transmission']:.2f} +- {veil['variation']:.2f}, level {veil['level']:.2f}; "
+         f"gain {gain['gain']:.3f}, offset {gain['offset']:+.3f}" if veil.get("fitted", True)
+         else "  veil, gain and offset: not fitted (model.physical.fit_intensity is off)"),
         f"  noise: shot {noise['shot']:.2e} (variance per unit signal), read sigma {noise['read_sigma']:.4f}",
     ]
 

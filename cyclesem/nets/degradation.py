@@ -240,7 +240,7 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def describe(means, spreads, *, psf_size: int = 81) -> dict:
+def describe(means, spreads, *, psf_size: int = 81, fit_intensity: bool = True) -> dict:
     """The fitted degradation in physical units (``degradation.json``).
 
     Parameters
@@ -249,6 +249,9 @@ def describe(means, spreads, *, psf_size: int = 81) -> dict:
         The layer's weights (raw spreads, before softplus).
     psf_size : int
         Side of the mean PSF given in the result (odd).
+    fit_intensity : bool
+        Whether the layer applies its veil, gain and offset; if not, they are
+        given as the identity (``"fitted": false``).
 
     Returns
     -------
@@ -275,10 +278,12 @@ def describe(means, spreads, *, psf_size: int = 81) -> dict:
                 "equivalent_sigma_px": equivalent_sigma(psf),
                 "image": np.round(psf, 8).tolist()},
         "psf_spread": {name: spreads[i] for i, name in enumerate(PARAMETERS)},
-        "veil": {"transmission": _sigmoid(value["logit_transmission"]),
-                 "variation": math.exp(value["log_veil_variation"]),
-                 "level": _sigmoid(value["logit_veil"])},
-        "intensity": {"gain": math.exp(value["log_gain"]), "offset": value["offset"]},
+        "veil": ({"transmission": _sigmoid(value["logit_transmission"]),
+                  "variation": math.exp(value["log_veil_variation"]),
+                  "level": _sigmoid(value["logit_veil"]), "fitted": True} if fit_intensity else
+                 {"transmission": 1.0, "variation": 0.0, "level": 0.0, "fitted": False}),
+        "intensity": ({"gain": math.exp(value["log_gain"]), "offset": value["offset"], "fitted": True}
+                      if fit_intensity else {"gain": 1.0, "offset": 0.0, "fitted": False}),
         "noise": {"shot": math.exp(value["log_shot"]), "read_sigma": math.exp(0.5 * value["log_read"])},
         "means": means.tolist(),
         "spreads": np.asarray(np.log(np.expm1(np.maximum(spreads, 1e-12))), np.float64).tolist(),

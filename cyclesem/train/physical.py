@@ -117,7 +117,8 @@ class PhysicalCycleGanTask:
     def degradation(self, model: PhysicalCycleGan) -> dict:
         """The fitted degradation in physical units (``degradation.json``)."""
         layer = model.gen_clear_to_blurry.get_layer("degradation")
-        return describe(ops.convert_to_numpy(layer.means), ops.convert_to_numpy(layer.spreads))
+        return describe(ops.convert_to_numpy(layer.means), ops.convert_to_numpy(layer.spreads),
+                        fit_intensity=layer.fit_intensity)
 
     def run_files(self, model: PhysicalCycleGan) -> dict:
         """Results the runner writes beside the network: ``degradation.json``."""

@@ -116,3 +116,20 @@ def test_folder_argument_expands_to_its_images(tmp_path):
 def test_format_quantity(value, unit, text):
     assert format_quantity(value, unit) == text
 
+
+
+def test_info_describes_a_run_and_the_degradation_it_fitted(tmp_path):
+    from cyclesem.nets.degradation import describe, initial_means
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"kind": "cyclegan", "preset": "small",
+                                                 "model": {"degradation": "physical", "restorer": "midnet"}}))
+    (run / "state.json").write_text(json.dumps({"step": 1000, "steps": 1000}))
+    means = initial_means(2.5)
+    (run / "degradation.json").write_text(json.dumps(describe(means, [0.1] * len(means), fit_intensity=False)))
+    result = CliRunner().invoke(main, ["info", str(run)])
+    assert result.exit_code == 0, result.output
+    assert "run of kind cyclegan, preset small, step 1000 of 1000, degradation physical" in result.output
+    assert "PSF: Gaussian 2.50 x" in result.output and "equivalent sigma" in result.output
+    assert "not fitted" in result.output and "noise: shot" in result.output

@@ -21,9 +21,16 @@ Per image size (a fresh subprocess running :func:`cyclesem.enhance.enhance_file`
 - peak memory: the subprocess's resident high-water mark (``VmHWM``), and its
   resident size once the run is loaded (TensorFlow and the network).
 
+Runtimes (``--runtimes keras onnx``, the default): the same generator runs as
+the Keras run folder (TensorFlow) and as its ONNX export (``cyclesem export``,
+onnxruntime, no TensorFlow in the subprocess), on the same images, one after
+the other for each size and tile; the last lines give ONNX over Keras
+megapixels per second for each.
+
 Run it niced, the machine is shared::
 
     nice .venv/bin/python experiments/bench_enhance.py --sizes 2048 8192 --tiles 256 512 1024
+    nice .venv/bin/python experiments/bench_enhance.py --sizes 2048 4096 --tiles 512
 """
 
 from __future__ import annotations
@@ -53,7 +60,9 @@ def parse_args(argv=None):
     parser.add_argument("--tile", type=int, default=DEFAULT_TILE,
                         help="largest tile side for the other sizes (cyclesem enhance's default)")
     parser.add_argument("--preset", default="small", help="generator preset (tiny, small, paper)")
-    parser.add_argument("--child", nargs=4, metavar=("RUN", "INPUT", "OUTPUT", "TILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--runtimes", nargs="+", choices=("keras", "onnx"), default=["keras", "onnx"],
+                        help="run the network with TensorFlow (the run folder) and/or onnxruntime (its ONNX export)")
+    parser.add_argument("--child", nargs=4, metavar=("MODEL", "INPUT", "OUTPUT", "TILE"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -68,14 +77,17 @@ def memory_mb() -> dict:
     return fields
 
 
-def child(run_dir: str, input_path: str, output_path: str, tile: int) -> None:
-    """Enhance one file and print timings and memory as JSON (runs in a subprocess)."""
+def child(model: str, input_path: str, output_path: str, tile: int) -> None:
+    """Enhance one file and print timings and memory as JSON (runs in a subprocess).
+
+    ``model`` is a run folder (Keras) or an ONNX file (onnxruntime).
+    """
     from cyclesem import io
     from cyclesem.enhance import enhance_file
-    from cyclesem.runs import load_run
+    from cyclesem.export.runtime import load_network
     from cyclesem.tiling import TilePlan, TileSpec
 
-    run = load_run(run_dir)
+    run = load_network(model)
     loaded = memory_mb()
     stamps: list[tuple[float, int]] = []
     start = time.perf_counter()
@@ -172,12 +184,13 @@ def write_input(path: Path, size: int) -> None:
     tifffile.imwrite(path, image)
 
 
-def measure(run_dir: Path, folder: Path, size: int, tile: int) -> dict:
+def measure(model: Path, folder: Path, size: int, tile: int) -> dict:
     """Enhance a ``size`` x ``size`` image in a subprocess; return its report."""
-    source, target = folder / f"in{size}.tif", folder / f"out{size}_{tile}.tif"
+    runtime = "onnx" if model.suffix == ".onnx" else "keras"
+    source, target = folder / f"in{size}.tif", folder / f"out{size}_{tile}_{runtime}.tif"
     if not source.exists():
         write_input(source, size)
-    command = [sys.executable, __file__, "--child", str(run_dir), str(source), str(target), str(tile)]
+    command = [sys.executable, __file__, "--child", str(model), str(source), str(target), str(tile)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     before = matmul_gflops()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -186,7 +199,7 @@ def measure(run_dir: Path, folder: Path, size: int, tile: int) -> dict:
         raise SystemExit(f"child failed for {size} px, tile {tile}:\n{done.stderr[-3000:]}")
     target.unlink()
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"size": size, "tile": tile, "matmul": (before + after) / 2, **report}
+    return {"runtime": runtime, "size": size, "tile": tile, "matmul": (before + after) / 2, **report}
 
 
 def summarise(report: dict, flops_per_tile: float) -> dict:
@@ -196,7 +209,7 @@ def summarise(report: dict, flops_per_tile: float) -> dict:
     gflops = flops_per_tile * steady_tiles / steady / 1e9
     pixels = report["size"] ** 2
     return {
-        **{k: report[k] for k in ("size", "tile", "tile_shape", "tiles")},
+        **{k: report[k] for k in ("runtime", "size", "tile", "tile_shape", "tiles")},
         "seconds": round(report["seconds"], 1),
         "MP/s end-to-end": round(pixels / report["seconds"] / 1e6, 3),
         "MP/s steady": round(pixels * steady_tiles / report["tiles"] / steady / 1e6, 3),
@@ -209,6 +222,27 @@ def summarise(report: dict, flops_per_tile: float) -> dict:
     }
 
 
+def export_onnx(run_dir: Path) -> Path:
+    """The run's network as ONNX (what ``cyclesem export RUN --format onnx`` writes)."""
+    from cyclesem.export.onnx import export_run
+    from cyclesem.runs import load_run
+
+    return export_run(load_run(run_dir), run_dir.parent / "net.onnx")
+
+
+def ratios(summaries: list[dict]) -> list[dict]:
+    """ONNX over Keras megapixels per second, per size and tile measured with both."""
+    by_key = {(s["runtime"], s["size"], s["tile"]): s for s in summaries}
+    lines = []
+    for (runtime, size, tile), onnx in by_key.items():
+        keras = by_key.get(("keras", size, tile))
+        if runtime == "onnx" and keras is not None:
+            lines.append({"size": size, "tile": tile, **{
+                f"onnx/keras {key}": round(onnx[key] / keras[key], 2)
+                for key in ("MP/s end-to-end", "MP/s steady")}})
+    return lines
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.child:
@@ -217,13 +251,20 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench_enhance_") as temp:
         folder = Path(temp)
         network = make_run(folder / "run", args.preset)
-        reports = [measure(folder / "run", folder, args.sizes[0], tile) for tile in args.tiles]
-        reports += [measure(folder / "run", folder, size, args.tile) for size in args.sizes[1:]]
+        models = ([folder / "run"] if "keras" in args.runtimes else []) + (
+            [export_onnx(folder / "run")] if "onnx" in args.runtimes else [])
+        jobs = [(size, tile) for tile in args.tiles for size in args.sizes[:1]]
+        jobs += [(size, args.tile) for size in args.sizes[1:]]
+        reports = [measure(model, folder, size, tile) for size, tile in jobs for model in models]
         print(f"generator '{args.preset}': {conv_flops(network, (64, 64)) / 64**2 / 1e3:.1f} kFLOP per pixel")
-        for report in reports:
-            print(json.dumps(summarise(report, conv_flops(network, report["tile_shape"]))), flush=True)
-        for shape in sorted({tuple(r["tile_shape"]) for r in reports}):
-            print(json.dumps({"efficiency": efficiency(folder / "run", shape)}), flush=True)
+        summaries = [summarise(report, conv_flops(network, report["tile_shape"])) for report in reports]
+        for summary in summaries:
+            print(json.dumps(summary), flush=True)
+        for line in ratios(summaries):
+            print(json.dumps({"ratio": line}), flush=True)
+        if "keras" in args.runtimes:
+            for shape in sorted({tuple(r["tile_shape"]) for r in reports}):
+                print(json.dumps({"efficiency": efficiency(folder / "run", shape)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ def build_package(
     crop = test_crop(sample)
     with tempfile.TemporaryDirectory(prefix="cyclesem-bioimageio-") as folder:
         files = _write_files(Path(folder), network, crop, Path(onnx_path), keras_path)
-        descr = _description(spec, network.info, files, crop.shape, authors, license)
+        descr = _description(network.info, files, authors, license)
         temp = temporary_sibling(out)
         try:
             spec.save_bioimageio_package(descr, output_path=temp)
@@ -134,12 +134,26 @@ def _write_files(folder: Path, network, crop: np.ndarray, onnx_path: Path, keras
     return files
 
 
-def _description(spec, info: NetworkInfo, files: dict[str, Path], shape, authors, license):
+def _description(info: NetworkInfo, files: dict[str, Path], authors, license):
     """The ``ModelDescr`` (validated by bioimageio.spec as it is built)."""
     from bioimageio.spec.model import v0_5 as m
 
+    return m.ModelDescr(
+        name=_name(info), description=summary(info), covers=[m.FileDescr(source=files["cover"])],
+        documentation=m.FileDescr(source=files["card"]), authors=[m.Author(name=name) for name in authors],
+        cite=[m.CiteEntry(text=c.text, doi=m.Doi(c.doi)) for c in citations_for(info.kind)],
+        license=license, tags=["sem", "electron-microscopy", "deblurring", "image-restoration", "2d", info.kind],
+        inputs=[_input(m, info, files)], outputs=[_output(m, info, files)], weights=_weights(m, files),
+        attachments=[m.FileDescr(source=files["keras"])] if "keras" in files else [],
+        config={"cyclesem": {"kind": info.kind, "norm_low": info.norm_low, "norm_high": info.norm_high,
+                             "source": info.source}},
+    )
+
+
+def _input(m, info: NetworkInfo, files: dict[str, Path]):
+    """The input tensor: ``batch, y, x, channel`` on the stride grid, percentile-normalised."""
     size = m.ParameterizedSize(min=MIN_SIDE, step=STRIDE)
-    inputs = [m.InputTensorDescr(
+    return m.InputTensorDescr(
         id=m.TensorId("input"),
         description="SEM image, one grey channel, any units (normalised by percentiles)",
         axes=[m.BatchAxis(), m.SpaceInputAxis(id=m.AxisId("y"), size=size),
@@ -149,8 +163,12 @@ def _description(spec, info: NetworkInfo, files: dict[str, Path], shape, authors
         data=m.IntervalOrRatioDataDescr(type="float32"),
         preprocessing=[m.ScaleRangeDescr(kwargs=m.ScaleRangeKwargs(
             axes=[m.AxisId("y"), m.AxisId("x")], min_percentile=info.norm_low, max_percentile=info.norm_high))],
-    )]
-    outputs = [m.OutputTensorDescr(
+    )
+
+
+def _output(m, info: NetworkInfo, files: dict[str, Path]):
+    """The output tensor: the input's size with a halo, in normalised units."""
+    return m.OutputTensorDescr(
         id=m.TensorId("output"),
         description=(f"enhanced image in normalised units; input units = output * (p{info.norm_high:g} - "
                      f"p{info.norm_low:g}) + p{info.norm_low:g} of the input"),
@@ -161,16 +179,6 @@ def _description(spec, info: NetworkInfo, files: dict[str, Path], shape, authors
         test_tensor=m.FileDescr(source=files["test_output"]),
         sample_tensor=m.FileDescr(source=files["sample_output"]),
         data=m.IntervalOrRatioDataDescr(type="float32"),
-    )]
-    return m.ModelDescr(
-        name=_name(info), description=summary(info), covers=[m.FileDescr(source=files["cover"])], documentation=m.FileDescr(source=files["card"]),
-        authors=[m.Author(name=name) for name in authors],
-        cite=[m.CiteEntry(text=c.text, doi=m.Doi(c.doi)) for c in citations_for(info.kind)],
-        license=license, tags=["sem", "electron-microscopy", "deblurring", "image-restoration", "2d", info.kind],
-        inputs=inputs, outputs=outputs, weights=_weights(m, files),
-        attachments=[m.FileDescr(source=files["keras"])] if "keras" in files else [],
-        config={"cyclesem": {"kind": info.kind, "norm_low": info.norm_low, "norm_high": info.norm_high,
-                             "source": info.source}},
     )
 
 

@@ -56,7 +56,7 @@ def summary(info: NetworkInfo) -> str:
     return f"Sharpens blurry scanning electron microscope (SEM) images: {what}, exported by cyclesem."
 
 
-def model_card(info: NetworkInfo, *, test_shape: tuple[int, int], halo: int) -> str:  # noqa: PLR0915
+def model_card(info: NetworkInfo, *, test_shape: tuple[int, int], halo: int) -> str:
     """The Markdown model card (the package's documentation).
 
     Parameters
@@ -68,18 +68,25 @@ def model_card(info: NetworkInfo, *, test_shape: tuple[int, int], halo: int) -> 
     halo : int
         Pixels a tiling consumer discards at each tile edge.
     """
+    sections = [
+        [f"# {info.name}: SEM image sharpening ({info.kind})", "", summary(info)],
+        ["## Training", "", f"- Source: {info.source or info.name}",
+         f"- Exported with cyclesem {__version__} (`cyclesem export RUN --format bioimageio`).",
+         "- Input images were single-channel SEM micrographs above the instrument's info bar."],
+        _usage(info, halo),
+        _validation(test_shape),
+        ["## Limits", "",
+         "A network restores what its training images taught it: blur of the kind and width it saw, at "
+         "that pixel size. Check enhanced images against an in-focus reference before measuring on them."],
+        ["## Cite", ""] + [f"- {c.text} https://doi.org/{c.doi}" for c in citations_for(info.kind)],
+    ]
+    return "\n\n".join("\n".join(section) for section in sections) + "\n"
+
+
+def _usage(info: NetworkInfo, halo: int) -> list[str]:
+    """Input, output, and what a consumer must do around the network."""
     low, high = info.norm_low, info.norm_high
-    lines = [
-        f"# {info.name}: SEM image sharpening ({info.kind})",
-        "",
-        summary(info),
-        "",
-        "## Training",
-        "",
-        f"- Source: {info.source or info.name}",
-        f"- Exported with cyclesem {__version__} (`cyclesem export RUN --format bioimageio`).",
-        "- Input images were single-channel SEM micrographs above the instrument's info bar.",
-        "",
+    return [
         "## Input and output",
         "",
         "- Input `input`: float32, axes `batch, y, x, channel` (one grey channel), any height and width; "
@@ -100,7 +107,12 @@ def model_card(info: NetworkInfo, *, test_shape: tuple[int, int], halo: int) -> 
         "(the package declares it). Compute the percentiles once for the whole image, not per tile: "
         "`cyclesem enhance PKG.zip IMAGE --out DIR` does both, keeps 8/16-bit depth, TIFF metadata and "
         "the info bar, with onnxruntime only (`pip install 'cyclesem[onnx]'`).",
-        "",
+    ]
+
+
+def _validation(test_shape: tuple[int, int]) -> list[str]:
+    """How the package was checked, and its files."""
+    return [
         "## Validation",
         "",
         f"The test input is a {test_shape[0]}x{test_shape[1]} crop of a real image handed to the export; "
@@ -115,14 +127,4 @@ def model_card(info: NetworkInfo, *, test_shape: tuple[int, int], halo: int) -> 
         "- `weights.onnx`: the network (opset 17), with cyclesem's metadata (kind, percentiles).",
         "- `weights.keras` (when attached): the Keras 3 network; it loads with `safe_mode=True` after "
         "`import cyclesem.nets`, which registers its layers.",
-        "",
-        "## Limits",
-        "",
-        "A network restores what its training images taught it: blur of the kind and width it saw, at "
-        "that pixel size. Check enhanced images against an in-focus reference before measuring on them.",
-        "",
-        "## Cite",
-        "",
     ]
-    lines += [f"- {citation.text} https://doi.org/{citation.doi}" for citation in citations_for(info.kind)]
-    return "\n".join(lines) + "\n"

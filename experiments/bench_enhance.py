@@ -255,11 +255,13 @@ def main(argv=None) -> None:
             [export_onnx(folder / "run")] if "onnx" in args.runtimes else [])
         jobs = [(size, tile) for tile in args.tiles for size in args.sizes[:1]]
         jobs += [(size, args.tile) for size in args.sizes[1:]]
-        reports = [measure(model, folder, size, tile) for size, tile in jobs for model in models]
         print(f"generator '{args.preset}': {conv_flops(network, (64, 64)) / 64**2 / 1e3:.1f} kFLOP per pixel")
-        summaries = [summarise(report, conv_flops(network, report["tile_shape"])) for report in reports]
-        for summary in summaries:
-            print(json.dumps(summary), flush=True)
+        reports, summaries = [], []
+        for size, tile in jobs:
+            for model in models:
+                reports.append(measure(model, folder, size, tile))
+                summaries.append(summarise(reports[-1], conv_flops(network, reports[-1]["tile_shape"])))
+                print(json.dumps(summaries[-1]), flush=True)
         for line in ratios(summaries):
             print(json.dumps({"ratio": line}), flush=True)
         if "keras" in args.runtimes:

@@ -24,8 +24,10 @@ Per image size (a fresh subprocess running :func:`cyclesem.enhance.enhance_file`
 Runtimes (``--runtimes keras onnx``, the default): the same generator runs as
 the Keras run folder (TensorFlow) and as its ONNX export (``cyclesem export``,
 onnxruntime, no TensorFlow in the subprocess), on the same images, one after
-the other for each size and tile; the last lines give ONNX over Keras
-megapixels per second for each.
+the other for each size and tile; the ``ratio`` lines give ONNX over Keras
+megapixels per second for each. The ``forward`` line times the two networks
+alone on one tile in this process, in alternation round after round (so both
+see the same load on a shared machine), and gives the ratio of the medians.
 
 Run it niced, the machine is shared::
 
@@ -230,6 +232,27 @@ def export_onnx(run_dir: Path) -> Path:
     return export_run(load_run(run_dir), run_dir.parent / "net.onnx")
 
 
+def forward_ratio(run_dir: Path, onnx_path: Path, tile_shape, rounds: int = 7) -> dict:
+    """Median seconds per tile of the Keras graph and the ONNX session, timed in alternation."""
+    from cyclesem.export.runtime import load_onnx
+    from cyclesem.runs import load_run
+
+    runtimes = {"keras": load_run(run_dir).forward, "onnx": load_onnx(onnx_path).forward}
+    tile = np.random.default_rng(0).random((1, *tile_shape), dtype=np.float32)
+    times = {name: [] for name in runtimes}
+    for name, forward in runtimes.items():
+        forward(tile)  # trace / warm up
+    for _ in range(rounds):
+        for name, forward in runtimes.items():
+            start = time.perf_counter()
+            forward(tile)
+            times[name].append(time.perf_counter() - start)
+    medians = {name: float(np.median(values)) for name, values in times.items()}
+    megapixels = np.prod(tile_shape) / 1e6
+    return {"tile_shape": list(tile_shape), **{f"{name} MP/s": round(megapixels / m, 3) for name, m in medians.items()},
+            "onnx/keras": round(medians["keras"] / medians["onnx"], 2)}
+
+
 def ratios(summaries: list[dict]) -> list[dict]:
     """ONNX over Keras megapixels per second, per size and tile measured with both."""
     by_key = {(s["runtime"], s["size"], s["tile"]): s for s in summaries}
@@ -264,6 +287,9 @@ def main(argv=None) -> None:
                 print(json.dumps(summaries[-1]), flush=True)
         for line in ratios(summaries):
             print(json.dumps({"ratio": line}), flush=True)
+        if len(models) == 2:
+            for shape in sorted({tuple(r["tile_shape"]) for r in reports}):
+                print(json.dumps({"forward": forward_ratio(*models, shape)}), flush=True)
         if "keras" in args.runtimes:
             for shape in sorted({tuple(r["tile_shape"]) for r in reports}):
                 print(json.dumps({"efficiency": efficiency(folder / "run", shape)}), flush=True)

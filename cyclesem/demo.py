@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from cyclesem.errors import CyclesemError
+from cyclesem.io.outputs import clear_output_folder
 
 __all__ = ["DemoSettings", "DEMO", "QUICK_DEMO", "DemoResult", "run_demo"]
 
@@ -83,8 +83,8 @@ class DemoResult:
     steps: int
 
 
-def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, overwrite: bool = False,
-             progress: bool = True, echo: Callable[[str], None] = print) -> DemoResult:
+def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, make_benchmark: Callable,
+             overwrite: bool = False, progress: bool = True, echo: Callable[[str], None] = print) -> DemoResult:
     """Run the four demo stages into ``out_dir``.
 
     Parameters
@@ -93,6 +93,9 @@ def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, overw
         The demo folder; an earlier demo there is replaced only with ``overwrite``.
     settings : DemoSettings
         What to make and how long to train.
+    make_benchmark : callable
+        :func:`synth.make_benchmark` (``cyclesem`` never imports ``synth``; the
+        CLI hands it in).
     overwrite : bool
         Replace an earlier demo in ``out_dir``.
     progress : bool
@@ -110,20 +113,20 @@ def run_demo(out_dir: str | os.PathLike, settings: DemoSettings = DEMO, *, overw
         If ``out_dir`` holds something other than an earlier demo, or it exists
         without ``overwrite``. A failed demo leaves no partial folder behind.
     """
-    out_dir = Path(out_dir)
-    _clear_earlier_demo(out_dir, overwrite)
-    out_dir.mkdir(parents=True)
+    out_dir = clear_output_folder(out_dir, overwrite, owned=_PARTS, what="an earlier demo",
+                                  not_empty="exists (use --overwrite to replace an earlier demo)")
     try:
-        return _stages(out_dir, settings, progress, echo)
+        return _stages(out_dir, settings, make_benchmark, progress, echo)
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
 
 
-def _stages(out_dir: Path, settings: DemoSettings, progress: bool, echo) -> DemoResult:
+def _stages(out_dir: Path, settings: DemoSettings, make_benchmark, progress: bool, echo) -> DemoResult:
     bench, run_dir = out_dir / "benchmark", out_dir / "cyclegan"
     echo(f"[1/4] cyclesem synth: {settings.phantoms} phantoms, recipe '{settings.recipe}' -> {bench}")
-    _make_benchmark(bench, settings, progress)
+    make_benchmark(settings.recipe, bench, seed=settings.seed, n_phantoms=settings.phantoms,
+                   size=settings.size, test_fraction=settings.test_fraction, progress=progress)
     echo(f"[2/4] cyclesem train --unpaired: preset '{settings.preset}', {settings.steps} steps -> {run_dir}")
     started = time.perf_counter()
     _train(bench, run_dir, settings, progress, echo)
@@ -135,55 +138,26 @@ def _stages(out_dir: Path, settings: DemoSettings, progress: bool, echo) -> Demo
     return DemoResult(out_dir, comparison, train_seconds, settings.steps)
 
 
-def _clear_earlier_demo(out_dir: Path, overwrite: bool) -> None:
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise CyclesemError("exists and is not a folder", out_dir)
-    entries = {entry.name for entry in out_dir.iterdir()}
-    if not entries:
-        out_dir.rmdir()
-        return
-    if not overwrite:
-        raise CyclesemError("exists (use --overwrite to replace an earlier demo)", out_dir)
-    if not entries <= set(_PARTS):
-        raise CyclesemError("holds files the demo did not make; refusing to replace it", out_dir)
-    shutil.rmtree(out_dir)
-
-
-def _make_benchmark(bench: Path, settings: DemoSettings, progress: bool) -> None:
-    from synth import make_benchmark
-
-    make_benchmark(settings.recipe, bench, seed=settings.seed, n_phantoms=settings.phantoms,
-                   size=settings.size, test_fraction=settings.test_fraction, progress=progress)
-
-
 def _train(bench: Path, run_dir: Path, settings: DemoSettings, progress: bool, echo) -> None:
-    from cyclesem.data import load_folder
-    from cyclesem.models.cyclegan import CycleGanTask
-    from cyclesem.normalize import PercentileNormalizer
-    from cyclesem.train_config import resolve_cyclegan_config
-    from cyclesem.training import prepare_run_folder, train
+    from cyclesem.config import resolve_config
+    from cyclesem.train.tasks import run_training
 
-    blurry_dir, clear_dir = bench / "train" / "blurry", bench / "train" / "clear"
-    config = resolve_cyclegan_config(
-        settings.preset, None, list(settings.train_overrides),
+    folders = {domain: str((bench / "train" / domain).resolve()) for domain in ("blurry", "clear")}
+    config = resolve_config(
+        "cyclegan", settings.preset, None, list(settings.train_overrides),
         {"train": {"steps": settings.steps, "crop": settings.crop, "batch": settings.batch,
                    "seed": settings.seed},
-         "data": {"blurry": str(blurry_dir.resolve()), "clear": str(clear_dir.resolve())}},
+         "data": folders},
     )
-    normalizer = PercentileNormalizer(config.data.norm_low, config.data.norm_high)
-    blurry, clear = (load_folder(folder, normalizer).images for folder in (blurry_dir, clear_dir))
-    prepare_run_folder(run_dir)
-    train(CycleGanTask(config, blurry, clear), run_dir, progress=progress, log=echo)
+    run_training(config, run_dir, progress=progress, log=echo)
 
 
 def _enhance(run_dir: Path, inputs: Path, out: Path, progress: bool) -> None:
     from tqdm.auto import tqdm
 
-    from cyclesem.enhance import enhance_file
+    from cyclesem.restore.enhance import enhance_file
     from cyclesem.io import list_images
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     run = load_run(run_dir)
     for path in tqdm(list_images(inputs), desc="enhance", unit="image", disable=not progress):
@@ -191,7 +165,7 @@ def _enhance(run_dir: Path, inputs: Path, out: Path, progress: bool) -> None:
 
 
 def _compare(bench: Path, run_dir: Path, out: Path, settings: DemoSettings, progress: bool):
-    from cyclesem.compare import benchmark_source, run_comparison
+    from cyclesem.evaluate.compare import benchmark_source, run_comparison
 
     methods = list(settings.methods) + [str(run_dir)]
     return run_comparison(benchmark_source(bench), methods, out, progress=progress,

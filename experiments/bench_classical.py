@@ -2,14 +2,14 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python experiments/bench_classical.py [--size 2048] [--repeats 9]
+    .venv/bin/python -m experiments.bench_classical [--size 2048] [--repeats 9]
 
 On one float32 image (a procedural SEM phantom blurred by a Gaussian PSF, plus
 noise) it times, interleaved in one run so machine load hits all alike:
 
 - the floor: one forward plus one inverse real FFT of the image
   (``scipy.fft.rfft2`` / ``irfft2``, all cores);
-- ``cyclesem.classical.wiener`` (mirrored padding by the PSF's size and a
+- ``cyclesem.restore.classical.wiener`` (mirrored padding by the PSF's size and a
   taper: the default) and ``wiener(..., pad=False)`` (no padding beyond a fast
   size; exact periodic-plus-smooth taper), same FFT library;
 - ``skimage.restoration.wiener`` with the same PSF and balance,
@@ -29,10 +29,10 @@ from scipy import fft
 from skimage import restoration
 from skimage.metrics import peak_signal_noise_ratio
 
-from cyclesem import classical
+from cyclesem.restore import classical
 from synth.blur import blur
 from synth.phantoms import make_phantom
-from synth.psf import gaussian_psf
+from cyclesem.restore.classical.psf import gaussian_psf
 
 
 def _arguments() -> argparse.Namespace:

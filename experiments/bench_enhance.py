@@ -10,7 +10,7 @@ TensorFlow's own float32 matmul GFLOP/s (2048 x 2048 products). The two are
 timed in alternation, round after round, so both see the same load on a
 shared machine; the ratio is of the medians.
 
-Per image size (a fresh subprocess running :func:`cyclesem.enhance.enhance_file`):
+Per image size (a fresh subprocess running :func:`cyclesem.restore.enhance.enhance_file`):
 
 - megapixels per second, end to end (read, normalise, tiles, write; graph
   tracing included) and in steady state (between the first and the last tile);
@@ -31,8 +31,8 @@ see the same load on a shared machine), and gives the ratio of the medians.
 
 Run it niced, the machine is shared::
 
-    nice .venv/bin/python experiments/bench_enhance.py --sizes 2048 8192 --tiles 256 512 1024
-    nice .venv/bin/python experiments/bench_enhance.py --sizes 2048 4096 --tiles 512
+    nice .venv/bin/python -m experiments.bench_enhance --sizes 2048 8192 --tiles 256 512 1024
+    nice .venv/bin/python -m experiments.bench_enhance --sizes 2048 4096 --tiles 512
 """
 
 from __future__ import annotations
@@ -48,10 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT))
-
-from cyclesem.cli.enhance import DEFAULT_TILE  # noqa: E402 - after the path is set
+from cyclesem.cli.enhance import DEFAULT_TILE
+from experiments import PROJECT_ROOT as PROJECT
 
 
 def parse_args(argv=None):
@@ -85,9 +83,9 @@ def child(model: str, input_path: str, output_path: str, tile: int) -> None:
     ``model`` is a run folder (Keras) or an ONNX file (onnxruntime).
     """
     from cyclesem import io
-    from cyclesem.enhance import enhance_file
     from cyclesem.export.runtime import load_network
-    from cyclesem.tiling import TilePlan, TileSpec
+    from cyclesem.restore.enhance import enhance_file
+    from cyclesem.restore.tiling import TilePlan, TileSpec
 
     run = load_network(model)
     loaded = memory_mb()
@@ -109,7 +107,7 @@ def make_run(folder: Path, preset: str):
 
     from cyclesem.config import to_dict
     from cyclesem.nets import build_generator
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     config = resolve_cyclegan_config(preset)
     keras.utils.set_random_seed(0)
@@ -140,7 +138,7 @@ def conv_flops(network, tile_shape: tuple[int, int]) -> float:
 
 def efficiency(run_dir: Path, tile_shape: tuple[int, int], rounds: int = 9) -> dict:
     """Network GFLOP/s on one tile and matmul GFLOP/s, timed in alternation."""
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     run = load_run(run_dir)
     tile = np.random.default_rng(0).random((1, *tile_shape), dtype=np.float32)
@@ -192,10 +190,10 @@ def measure(model: Path, folder: Path, size: int, tile: int) -> dict:
     source, target = folder / f"in{size}.tif", folder / f"out{size}_{tile}_{runtime}.tif"
     if not source.exists():
         write_input(source, size)
-    command = [sys.executable, __file__, "--child", str(model), str(source), str(target), str(tile)]
+    command = [sys.executable, "-m", "experiments.bench_enhance", "--child", str(model), str(source), str(target), str(tile)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     before = matmul_gflops()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False, cwd=PROJECT)
     after = matmul_gflops()
     if done.returncode != 0:
         raise SystemExit(f"child failed for {size} px, tile {tile}:\n{done.stderr[-3000:]}")
@@ -227,7 +225,7 @@ def summarise(report: dict, flops_per_tile: float) -> dict:
 def export_onnx(run_dir: Path) -> Path:
     """The run's network as ONNX (what ``cyclesem export RUN --format onnx`` writes)."""
     from cyclesem.export.onnx import export_run
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     return export_run(load_run(run_dir), run_dir.parent / "net.onnx")
 
@@ -235,7 +233,7 @@ def export_onnx(run_dir: Path) -> Path:
 def forward_ratio(run_dir: Path, onnx_path: Path, tile_shape, rounds: int = 7) -> dict:
     """Median seconds per tile of the Keras graph and the ONNX session, timed in alternation."""
     from cyclesem.export.runtime import load_onnx
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     runtimes = {"keras": load_run(run_dir).forward, "onnx": load_onnx(onnx_path).forward}
     tile = np.random.default_rng(0).random((1, *tile_shape), dtype=np.float32)

@@ -13,26 +13,22 @@ other processes on a shared machine barely disturb, else wall time.
 
 Run from the repository root::
 
-    .venv/bin/python experiments/bench_synth.py --size 1024 --repeats 20
+    .venv/bin/python -m experiments.bench_synth --size 1024 --repeats 20
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import cv2
+import numpy as np
+from scipy import fft
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from scipy import fft  # noqa: E402
-
-from synth.degrade import degrade  # noqa: E402
-from synth.phantoms import random_phantom  # noqa: E402
-from synth.recipes import draw, load_recipe, recipe_names  # noqa: E402
+from synth.degrade import degrade
+from synth.phantoms import random_phantom
+from synth.recipes import draw, load_recipe, recipe_names
 
 
 def fft_floor(image: np.ndarray, workers: int) -> None:

@@ -6,7 +6,7 @@ building, first-call set-up) are left out, the next ``--steps`` are timed. The
 table also gives each generator's parameters and the data pipeline's own rate
 (crops per second, measured alone) so a slow pipeline would show.
 
-    python experiments/bench_train.py --presets tiny,small --steps 20
+    python -m experiments.bench_train --presets tiny,small --steps 20
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int)
     """Steps per second of one preset after ``warmup`` steps."""
     import keras
 
-    from cyclesem.models.cyclegan import CycleGanTask
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.train.cyclegan import CycleGanTask
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     config = resolve_cyclegan_config(preset, options={"train": {
         "steps": warmup + steps, "crop": crop, "batch": batch}})
@@ -64,8 +64,8 @@ def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int)
 
 def pipeline_rate(crop: int, batch: int, batches: int = 200) -> float:
     """Crops per second the data pipeline delivers on its own."""
-    from cyclesem.models.cyclegan import CycleGanTask
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.train.cyclegan import CycleGanTask
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
 
     config = resolve_cyclegan_config("tiny", options={"train": {"steps": batches, "crop": crop,
                                                                 "batch": batch}})

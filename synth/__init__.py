@@ -2,7 +2,7 @@
 
 Pure numpy/scipy: importing :mod:`synth` never imports TensorFlow.
 
-- :mod:`synth.psf`, :mod:`synth.blur`, :mod:`synth.fog`, :mod:`synth.noise`:
+- :mod:`cyclesem.restore.classical.psf`, :mod:`synth.blur`, :mod:`synth.fog`, :mod:`synth.noise`:
   the degradations, each a small pure function;
 - :mod:`synth.degrade`: the chain, applied with one drawn set of parameters;
 - :mod:`synth.recipes`: parameter ranges from TOML files (``synth/recipes/``);

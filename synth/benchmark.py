@@ -36,7 +36,7 @@ from tqdm import tqdm
 from cyclesem import __version__
 from cyclesem.config import to_dict
 from cyclesem.errors import CyclesemError
-from cyclesem.folders import building_folder
+from cyclesem.io.outputs import building_folder
 from cyclesem.io import list_images, read_image, write_image
 from synth.degrade import degrade
 from synth.phantoms import PHANTOM_KINDS, make_phantom

@@ -25,7 +25,7 @@ def blur(image: np.ndarray, psf: np.ndarray, *, workers: int = 1) -> np.ndarray:
     image : numpy.ndarray
         2-D image.
     psf : numpy.ndarray
-        2-D kernel of odd size, centred on its middle pixel (see :mod:`synth.psf`).
+        2-D kernel of odd size, centred on its middle pixel (see :mod:`cyclesem.restore.classical.psf`).
     workers : int
         Threads for the FFTs (``-1``: all cores). The result does not depend on it.
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from synth import fog, noise
 from synth.blur import blur
-from synth.psf import disk_psf, gaussian_psf
+from cyclesem.restore.classical.psf import disk_psf, gaussian_psf
 
 __all__ = ["BLUR_KINDS", "Degradation", "degrade"]
 

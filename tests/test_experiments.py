@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-from cyclesem.compare import BUILTIN_METHODS
+from cyclesem.evaluate.compare import BUILTIN_METHODS
 from cyclesem.errors import CyclesemError
-from cyclesem.train_config import PRESETS, resolve_cyclegan_config
+from cyclesem.config.cyclegan import PRESETS, resolve_cyclegan_config
+from experiments.synthetic import experiment
 from synth.recipes import recipe_names
+from tests.conftest import PROJECT_ROOT
 
-EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+EXPERIMENTS = PROJECT_ROOT / "experiments"
 CONFIGS = sorted((EXPERIMENTS / "synthetic").glob("*.toml")) + sorted((EXPERIMENTS / "ablation_edge").glob("*.toml"))
-
-
-def _experiment_module():
-    path = EXPERIMENTS / "synthetic" / "experiment.py"
-    spec = importlib.util.spec_from_file_location("synthetic_experiment", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building the class
-    spec.loader.exec_module(module)
-    return module
-
-
-experiment = _experiment_module()
 
 
 def test_every_experiment_has_a_config():

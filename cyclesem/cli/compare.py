@@ -35,7 +35,7 @@ def command(benchmark, pairs, register, methods, out, overwrite):
     self-contained OUT/report.html. A failing method or image is reported at the
     end (exit status 1); the rest goes on.
     """
-    from cyclesem import compare  # numpy/scipy work; TensorFlow only for run folders
+    from cyclesem.evaluate import compare  # numpy/scipy work; TensorFlow only for run folders
 
     if (benchmark is None) == (not pairs):
         raise CyclesemError("give either --benchmark DIR or --pairs BLURRY_DIR SHARP_DIR")

@@ -24,12 +24,14 @@ def command(out_dir, overwrite, quick, steps):
     """
     from cyclesem.backend import require_tensorflow
     from cyclesem.demo import DEMO, QUICK_DEMO, run_demo
+    from synth import make_benchmark
 
     require_tensorflow()
     settings = QUICK_DEMO if quick else DEMO
     if steps is not None:
         settings = replace(settings, steps=steps)
-    result = run_demo(out_dir, settings, overwrite=overwrite, echo=lambda line: click.echo(line, err=True))
+    result = run_demo(out_dir, settings, make_benchmark=make_benchmark, overwrite=overwrite,
+                      echo=lambda line: click.echo(line, err=True))
     comparison = result.comparison
     click.echo("")
     click.echo(comparison.table())

@@ -38,7 +38,7 @@ def command(run, inputs, out_dir, overwrite, tile):
     from tqdm import tqdm
 
     from cyclesem import io
-    from cyclesem.enhance import enhance_file, output_path
+    from cyclesem.restore.enhance import enhance_file, output_path
     from cyclesem.export.runtime import load_network
 
     spec = _tile_spec(tile)
@@ -61,7 +61,7 @@ def command(run, inputs, out_dir, overwrite, tile):
 
 
 def _tile_spec(tile: int):
-    from cyclesem.tiling import TileSpec
+    from cyclesem.restore.tiling import TileSpec
 
     spec = TileSpec(tile=tile)
     if spec.check():

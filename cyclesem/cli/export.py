@@ -34,7 +34,7 @@ def command(run, fmt, out, sample, authors, licence, overwrite):
 
     from cyclesem.export.files import check_target
     from cyclesem.export.onnx import export_run
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     check_target(out, overwrite)
     loaded = load_run(run)
@@ -59,9 +59,9 @@ def _sample(run, sample: Path | None):
     from cyclesem.errors import CyclesemError
 
     if sample is None:
-        data = run.config.get("data") if isinstance(run.config.get("data"), dict) else {}
-        folder = Path(str(data.get("blurry") or ""))
-        images = io.list_images(folder) if data.get("blurry") and folder.is_dir() else []
+        blurry = str(getattr(getattr(run.config, "data", None), "blurry", "") or "")
+        folder = Path(blurry)
+        images = io.list_images(folder) if blurry and folder.is_dir() else []
         if not images:
             raise CyclesemError("no sample image: give --sample IMAGE (a real image for the package's "
                                 "test tensors and cover); the run's training folder is not here", run.path)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from cyclesem.errors import CyclesemError
-from cyclesem.train_config import PRESETS
+from cyclesem.config.cyclegan import PRESETS
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
 _FLAGS = {"config_file": "--config", "overrides": "--set", "out_dir": "--out"}
@@ -31,7 +30,7 @@ _PAIRED_ONLY = ("sharp", "model", "register", "val_fraction", "val_blurry", "val
 @click.option("--out", "out_dir", type=_FOLDER, help="The run folder to create.")
 @click.option("--resume", "resume_dir", type=_FOLDER, help="Continue the run in this folder.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML or JSON file of settings (see cyclesem/train_config.py).")
+              help="TOML or JSON file of settings (see cyclesem/config/cyclegan.py).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override one setting, e.g. --set loss.cycle=5 (repeatable).")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
@@ -49,7 +48,7 @@ def command(resume_dir, steps, **options):
 
     New run: cyclesem train --unpaired --blurry DIR --clear DIR --out RUN, or
     cyclesem train --paired --model midnet --blurry DIR --sharp DIR --out RUN
-    (settings in cyclesem/supervised_config.py). Settings come from the preset,
+    (settings in cyclesem/config/supervised.py). Settings come from the preset,
     then --config, then --set, then the options here; the result is saved in
     RUN/config.json. Continue a run (after Ctrl-C, or to train longer) with
     cyclesem train --resume RUN [--steps N].
@@ -70,51 +69,39 @@ def command(resume_dir, steps, **options):
 
 
 def _new_unpaired(steps, options) -> None:
-    from cyclesem.config import load_mapping
-    from cyclesem.normalize import PercentileNormalizer
-    from cyclesem.train_config import resolve_cyclegan_config
-    from cyclesem.training import check_new_run_folder
-
     _check_options(options, "--unpaired", needed=("blurry", "clear", "out_dir"), refused=_PAIRED_ONLY)
-    config_file = options["config_file"]
-    config = resolve_cyclegan_config(
-        options["preset"] or "small",
-        load_mapping(config_file) if config_file else None,
-        options["overrides"],
-        _common_options(steps, options) | {
-            "data": {"blurry": _absolute(options["blurry"]), "clear": _absolute(options["clear"])}},
-        source=str(config_file) if config_file else None,
-    )
-    check_new_run_folder(options["out_dir"], overwrite=options["overwrite"])
-    normalizer = PercentileNormalizer(config.data.norm_low, config.data.norm_high)
-    blurry, clear = (_load(Path(folder), normalizer) for folder in (config.data.blurry, config.data.clear))
-    _run(config, blurry, clear, options["out_dir"], resume=False, overwrite=options["overwrite"])
+    data = {"blurry": _absolute(options["blurry"]), "clear": _absolute(options["clear"])}
+    _start("cyclegan", steps, options, data)
 
 
 def _new_paired(steps, options) -> None:
-    from cyclesem.config import load_mapping
-    from cyclesem.supervised_config import resolve_supervised_config
-    from cyclesem.training import check_new_run_folder
-
     _check_options(options, "--paired", needed=("blurry", "sharp", "out_dir"), refused=("clear",))
     val_folders = options["val_blurry"] is not None or options["val_sharp"] is not None
     if val_folders and options["val_fraction"] is not None:
         raise click.UsageError("give --val-fraction or --val-blurry/--val-sharp, not both")
-    config_file = options["config_file"]
     data = {"blurry": _absolute(options["blurry"]), "sharp": _absolute(options["sharp"]),
             "register": options["register"], "val_blurry": _absolute(options["val_blurry"]),
             "val_sharp": _absolute(options["val_sharp"]),
             "val_fraction": 0.0 if val_folders else options["val_fraction"]}
-    config = resolve_supervised_config(
-        options["model"] or "midnet",
+    _start(options["model"] or "midnet", steps, options, data)
+
+
+def _start(kind: str, steps, options, data: dict) -> None:
+    """Resolve the config of a new run of ``kind`` and train it in ``--out``."""
+    from cyclesem.config import load_mapping, resolve_config
+    from cyclesem.train.tasks import run_training
+
+    config_file = options["config_file"]
+    config = resolve_config(
+        kind,
         options["preset"] or "small",
         load_mapping(config_file) if config_file else None,
         options["overrides"],
         _common_options(steps, options) | {"kind": options["model"], "data": data},
         source=str(config_file) if config_file else None,
     )
-    check_new_run_folder(options["out_dir"], overwrite=options["overwrite"])
-    _run_paired(config, options["out_dir"], resume=False, overwrite=options["overwrite"])
+    result = run_training(config, options["out_dir"], overwrite=options["overwrite"], log=_echo)
+    _report(result)
 
 
 def _check_options(options, mode: str, *, needed, refused) -> None:
@@ -138,80 +125,30 @@ def _absolute(folder: Path | None) -> str | None:
 
 
 def _resume(run_dir: Path, steps, options) -> None:
-    from cyclesem.config import load_mapping
-    from cyclesem.normalize import PercentileNormalizer
-    from cyclesem.supervised_config import SKIPS, resolve_supervised_config
-    from cyclesem.train_config import resolve_cyclegan_config
+    from cyclesem.train.tasks import resume_training
 
     given = [_flag(name) for name, value in options.items() if value not in (None, False, ())]
     if given:
         raise click.UsageError(f"--resume takes only --steps (the rest comes from RUN/config.json); "
                                f"drop {', '.join(given)}")
-    config_path = run_dir / "config.json"
-    if not config_path.is_file():
-        raise CyclesemError("not a run folder (no config.json)", run_dir)
-    saved = load_mapping(config_path)
-    if saved.get("kind") in SKIPS:
-        config = resolve_supervised_config(saved["kind"], saved.get("preset", "small"), saved, (),
-                                           {"train": {"steps": steps}}, source=str(config_path))
-        _run_paired(config, run_dir, resume=True, overwrite=False)
-        return
-    if saved.get("kind") != "cyclegan":
-        raise CyclesemError(f"cannot resume a run of kind {saved.get('kind')!r}", config_path)
-    config = resolve_cyclegan_config(saved.get("preset", "small"), saved, (),
-                                     {"train": {"steps": steps}}, source=str(config_path))
-    normalizer = PercentileNormalizer(config.data.norm_low, config.data.norm_high)
-    blurry, clear = (_load(Path(folder), normalizer) for folder in (config.data.blurry, config.data.clear))
-    _run(config, blurry, clear, run_dir, resume=True, overwrite=False)
+    _report(resume_training(run_dir, steps=steps, log=_echo))
 
 
 def _flag(name: str) -> str:
     return _FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
-def _load(folder: Path, normalizer) -> list:
-    """The normalised images of ``folder``; unreadable files are listed and skipped."""
-    from cyclesem.data import load_folder
-
-    loaded = load_folder(folder, normalizer)
-    _echo_skipped(loaded.failures, f"unreadable file(s) in {folder}")
-    click.echo(f"{len(loaded.images)} image(s) from {folder}", err=True)
-    return loaded.images
+def _echo(line: str) -> None:
+    click.echo(line, err=True)
 
 
-def _echo_skipped(failures, what: str) -> None:
-    if failures:
-        click.echo(f"skipping {len(failures)} {what}:", err=True)
-        for path, problem in failures:
-            click.echo(f"  {path}: {problem}", err=True)
+def _report(result) -> None:
+    from cyclesem.train.run_folder import BEST_MODEL_FILE, MODEL_FILE, read_state
 
-
-def _run(config, blurry, clear, run_dir: Path, *, resume: bool, overwrite: bool) -> None:
-    from cyclesem.models.cyclegan import CycleGanTask
-
-    _train(CycleGanTask(config, blurry, clear), run_dir, resume=resume, overwrite=overwrite)
-
-
-def _run_paired(config, run_dir: Path, *, resume: bool, overwrite: bool) -> None:
-    from cyclesem.supervised_task import SupervisedTask, load_training_pairs
-
-    data = load_training_pairs(config, progress=True)
-    _echo_skipped(data.failures, "pair(s) that did not load")
-    click.echo(f"{len(data.train.pairs)} training pair(s), {len(data.validation.pairs)} validation "
-               f"pair(s){' (registered)' if config.data.register else ''}", err=True)
-    _train(SupervisedTask(config, data.train.pairs, data.validation.pairs), run_dir,
-           resume=resume, overwrite=overwrite)
-
-
-def _train(task, run_dir: Path, *, resume: bool, overwrite: bool) -> None:
-    from cyclesem.training import BEST_MODEL_FILE, MODEL_FILE, prepare_run_folder, read_state, train
-
-    if not resume:
-        prepare_run_folder(run_dir, overwrite=overwrite)
-    result = train(task, run_dir, resume=resume, log=lambda line: click.echo(line, err=True))
-    click.echo(f"trained to step {result.step} of {task.settings.steps} in {result.seconds:.0f} s; "
-               f"network: {run_dir / MODEL_FILE}", err=True)
+    run_dir = result.run_dir
+    _echo(f"trained to step {result.step} of {result.steps} in {result.seconds:.0f} s; "
+          f"network: {run_dir / MODEL_FILE}")
     best = read_state(run_dir).get("best")
-    if best:
-        click.echo(f"best validation {task.best_metric} {best[task.best_metric]:.4g} at step {best['step']}: "
-                   f"{run_dir / BEST_MODEL_FILE}", err=True)
+    if best and result.best_metric:
+        metric = result.best_metric
+        _echo(f"best validation {metric} {best[metric]:.4g} at step {best['step']}: {run_dir / BEST_MODEL_FILE}")

@@ -26,8 +26,8 @@ from cyclesem.export.cover import cover_image, encode_png
 from cyclesem.export.files import check_target, temporary_sibling
 from cyclesem.export.metadata import STRIDE, NetworkInfo
 from cyclesem.export.runtime import load_onnx
-from cyclesem.runs import enhance_image
-from cyclesem.tiling import TileSpec
+from cyclesem.restore.runs import enhance_tiled
+from cyclesem.restore.tiling import TileSpec
 
 __all__ = ["HALO", "MIN_SIDE", "build_package", "test_crop"]
 
@@ -111,7 +111,7 @@ def _write_files(folder: Path, network, crop: np.ndarray, onnx_path: Path, keras
     """Weights, test tensors, cover and card in ``folder``; their paths by role."""
     normalised, _ = network.info.normalizer.before(crop)
     output = network.forward(normalised[np.newaxis])[0]
-    enhanced = enhance_image(crop, network.info.normalizer, network.forward, tile=TileSpec(tile=crop.shape[0] + crop.shape[1]))
+    enhanced = enhance_tiled(crop, network.info.normalizer, network.forward, tile=TileSpec(tile=crop.shape[0] + crop.shape[1]))
     files = {
         "onnx": folder / "weights.onnx",
         "test_input": folder / "test_input.npy",

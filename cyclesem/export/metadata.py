@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 
 from cyclesem.errors import CyclesemError
-from cyclesem.normalize import PercentileNormalizer
+from cyclesem.data.normalize import PercentileNormalizer
 
 __all__ = ["NetworkInfo", "PREFIX", "STRIDE"]
 

@@ -80,7 +80,7 @@ def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overw
 
 
 def export_run(run, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write the network of a loaded run (:func:`cyclesem.runs.load_run`) as ONNX.
+    """Write the network of a loaded run (:func:`cyclesem.restore.runs.load_run`) as ONNX.
 
     The network is the one ``cyclesem enhance`` uses (``best.keras`` when the
     run has one); its normalisation percentiles go into the metadata.

@@ -1,11 +1,11 @@
 """Enhancement with onnxruntime: no TensorFlow, no Keras.
 
 :func:`load_network` opens whatever ``cyclesem enhance`` is given, a run folder
-(Keras, :func:`cyclesem.runs.load_run`), an ONNX file written by
+(Keras, :func:`cyclesem.restore.runs.load_run`), an ONNX file written by
 ``cyclesem export`` or a bioimage.io package zip holding one, and returns an
 object with the same ``enhance(image, tile=, progress=)`` and ``describe()``
 as a run: the same tiling, normalisation and bounded memory
-(:func:`cyclesem.runs.enhance_image`). onnxruntime's CUDA provider is used
+(:func:`cyclesem.restore.runs.enhance_tiled`). onnxruntime's CUDA provider is used
 when it is available, the CPU otherwise.
 """
 
@@ -21,8 +21,8 @@ import numpy as np
 
 from cyclesem.errors import CyclesemError
 from cyclesem.export.metadata import NetworkInfo
-from cyclesem.runs import enhance_image
-from cyclesem.tiling import TileSpec
+from cyclesem.restore.runs import enhance_tiled
+from cyclesem.restore.tiling import TileSpec
 
 __all__ = ["OnnxNetwork", "load_network", "load_onnx", "providers"]
 
@@ -77,8 +77,8 @@ class OnnxNetwork:
         tile: TileSpec | None = None,
         progress: Callable[[int, int], object] | None = None,
     ) -> np.ndarray:
-        """Enhance a 2-D image exactly as :meth:`cyclesem.runs.Run.enhance` does."""
-        return enhance_image(image, self.info.normalizer, self.forward, tile=tile, progress=progress)
+        """Enhance a 2-D image exactly as :meth:`cyclesem.restore.runs.Run.enhance` does."""
+        return enhance_tiled(image, self.info.normalizer, self.forward, tile=tile, progress=progress)
 
     def describe(self) -> str:
         """One line for reports: file, kind, origin and runtime."""
@@ -135,7 +135,7 @@ def load_network(source: str | os.PathLike):
 
     Returns
     -------
-    cyclesem.runs.Run or OnnxNetwork
+    cyclesem.restore.runs.Run or OnnxNetwork
         Both offer ``enhance(image, tile=, progress=)`` and ``describe()``.
     """
     path = Path(source)
@@ -146,7 +146,7 @@ def load_network(source: str | os.PathLike):
         return load_package(path)
     if path.is_file():
         raise CyclesemError("expected a run folder, an .onnx file or a bioimage.io package .zip", path)
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     return load_run(path)
 

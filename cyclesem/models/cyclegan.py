@@ -12,7 +12,7 @@ One step on a batch of real blurry images ``b`` and real clear images ``c``:
 instance-norm statistics, so G's come from real blurry images only), then
 ``F(G(b))``, ``G(F(c))`` and the identity terms ``G(c)``, ``F(b)`` with the
 statistics frozen; the discriminators see real images and fakes drawn from the
-image pools; losses are :func:`cyclesem.losses.cycle_gan_losses`.
+image pools; losses are :func:`cyclesem.models.losses.cycle_gan_losses`.
 
 Image pools (Shrivastava et al. 2017, as in the reference CycleGAN) are
 non-trainable variables of the model, so checkpoints carry them: while a pool
@@ -31,20 +31,17 @@ import keras
 from keras import ops
 
 from cyclesem.backend import require_tensorflow
-from cyclesem.config import to_dict
-from cyclesem.data import CropSampler, centre_crops, unpaired_batches
-from cyclesem.losses import cycle_gan_losses
-from cyclesem.nets import build_discriminator, build_generator
+from cyclesem.models.losses import cycle_gan_losses
 from cyclesem.nets.layers import frozen_statistics
 
 tf = require_tensorflow()
 
-__all__ = ["CycleGan", "CycleGanTask", "ConstantThenLinearDecay", "NETWORK_NAMES", "LOGGED_LOSSES"]
+__all__ = ["CycleGan", "ConstantThenLinearDecay", "GENERATORS", "NETWORK_NAMES", "LOGGED_LOSSES"]
 
 NETWORK_NAMES = ("gen_blurry_to_clear", "gen_clear_to_blurry", "disc_clear", "disc_blurry")
 LOGGED_LOSSES = ("generators", "adversarial", "cycle", "identity", "ssim", "edge",
                  "disc_clear", "disc_blurry")
-_GENERATORS = NETWORK_NAMES[:2]
+GENERATORS = NETWORK_NAMES[:2]
 
 
 @keras.saving.register_keras_serializable(package="cyclesem")
@@ -78,7 +75,7 @@ class CycleGan(keras.Model):
     ----------
     networks : dict
         ``keras.Model`` by name: the four of :data:`NETWORK_NAMES`.
-    loss_weights : cyclesem.train_config.CycleGanLossWeights
+    loss_weights : cyclesem.config.cyclegan.CycleGanLossWeights
         Weights of the generator loss terms.
     pool_size : int
         Past fakes kept per domain (0 shows the discriminators fresh fakes only).
@@ -138,7 +135,7 @@ class CycleGan(keras.Model):
         with tf.GradientTape(persistent=True) as tape:
             images, scores = self._forward(data["blurry"], data["clear"], step)
             terms = cycle_gan_losses(self.loss_weights_, images, scores)
-            losses = {name: terms["generators"] for name in _GENERATORS}
+            losses = {name: terms["generators"] for name in GENERATORS}
             losses.update(disc_clear=terms["disc_clear"], disc_blurry=terms["disc_blurry"])
             scaled = {name: optimizers[name].scale_loss(loss / replicas) for name, loss in losses.items()}
         for name, network in self.networks.items():
@@ -203,100 +200,3 @@ class CycleGan(keras.Model):
         base = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
         seed = tf.random.experimental.stateless_fold_in(base, salt)
         return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int32))
-
-
-class CycleGanTask:
-    """Unpaired CycleGAN training for :func:`cyclesem.training.train` (see its task interface).
-
-    Parameters
-    ----------
-    config : cyclesem.train_config.CycleGanConfig
-        The resolved config.
-    blurry, clear : list of numpy.ndarray
-        Normalised 2-D float32 training images of each domain
-        (:func:`cyclesem.data.load_folder`).
-    """
-
-    kind = "cyclegan"
-    progress_keys = ("generators", "cycle", "disc_clear", "disc_blurry")
-    preview_count = 2
-
-    def __init__(self, config, blurry: list, clear: list):
-        self.config = config
-        train, data = config.train, config.data
-        self.samplers = {
-            domain: CropSampler([(image,) for image in images], train.crop,
-                                flips=data.flips, rotations=data.rotations)
-            for domain, images in (("blurry", blurry), ("clear", clear))
-        }
-        self.previews = {"blurry": centre_crops(blurry, train.crop, self.preview_count),
-                         "clear": centre_crops(clear, train.crop, self.preview_count)}
-
-    @property
-    def settings(self):
-        """The run's :class:`~cyclesem.train_config.TrainSettings`."""
-        return self.config.train
-
-    def config_dict(self) -> dict:
-        """The resolved config, for ``RUN/config.json``."""
-        return to_dict(self.config)
-
-    def build_model(self) -> CycleGan:
-        """The compiled CycleGAN with built optimizers (call inside the strategy scope)."""
-        config = self.config
-        policy = "mixed_float16" if config.runtime.mixed_precision else None
-        networks = {name: build_generator(config.model.generator, name=name, dtype_policy=policy)
-                    for name in _GENERATORS}
-        networks.update({name: build_discriminator(config.model.discriminator, name=name,
-                                                   dtype_policy=policy)
-                         for name in NETWORK_NAMES[2:]})
-        model = CycleGan(networks, config.loss, pool_size=config.train.pool_size,
-                         crop=config.train.crop, seed=config.train.seed, name="cyclegan")
-        model.compile({name: self._optimizer(name) for name in NETWORK_NAMES},
-                      jit_compile=config.runtime.xla, run_eagerly=config.runtime.eager)
-        return model
-
-    def _optimizer(self, network_name: str):
-        settings, steps = self.config.optimizer, self.config.train.steps
-        schedule = ConstantThenLinearDecay(settings.learning_rate, steps,
-                                           int(round(settings.decay_start * steps)))
-        optimizer = keras.optimizers.Adam(schedule, beta_1=settings.beta_1, beta_2=settings.beta_2,
-                                          name=f"adam_{network_name}")
-        if self.config.runtime.mixed_precision:
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer, name=f"scaled_{network_name}")
-        return optimizer
-
-    def optimizers(self, model: CycleGan) -> dict:
-        """The four optimizers by network name (their variables go into checkpoints)."""
-        return model.network_optimizers
-
-    def completed_steps(self, model: CycleGan) -> int:
-        """Training steps the model has done (restored with its checkpoint)."""
-        return int(keras.ops.convert_to_numpy(model.completed_steps.value))
-
-    def dataset(self, start_step: int):
-        """Batches for steps ``start_step`` to ``train.steps - 1``."""
-        train = self.config.train
-        return unpaired_batches(self.samplers["blurry"], self.samplers["clear"], seed=train.seed,
-                                batch=train.batch, start_step=start_step, steps=train.steps)
-
-    def export_model(self, model: CycleGan) -> keras.Model:
-        """A float32 copy of ``gen_blurry_to_clear``, the network ``generator.keras`` holds."""
-        exported = build_generator(self.config.model.generator, name="gen_blurry_to_clear")
-        exported.set_weights(model.gen_blurry_to_clear.get_weights())
-        return exported
-
-    def sample_rows(self, model: CycleGan) -> list[list]:
-        """Preview rows: blurry, G(blurry), F(G(blurry)); clear, F(clear), G(F(clear))."""
-        rows = []
-        for domain, forward, backward in (("blurry", model.gen_blurry_to_clear, model.gen_clear_to_blurry),
-                                          ("clear", model.gen_clear_to_blurry, model.gen_blurry_to_clear)):
-            real = self.previews[domain]
-            fake = forward(real, training=False)
-            cycled = backward(fake, training=False)
-            rows += [[real[i, ..., 0], _image(fake)[i], _image(cycled)[i]] for i in range(len(real))]
-        return rows
-
-
-def _image(batch):
-    return keras.ops.convert_to_numpy(keras.ops.cast(batch, "float32"))[..., 0]

@@ -2,7 +2,7 @@
 
 :class:`SupervisedRestoration` wraps one network (for example
 :func:`cyclesem.nets.midnet.build_midnet`) with MIDNet's three-term loss
-(:mod:`cyclesem.restoration_loss`), so ``compile(optimizer=...)`` then ``fit()``
+(:func:`cyclesem.models.losses.restoration_loss_terms`), so ``compile(optimizer=...)`` then ``fit()``
 and ``evaluate()`` work with callbacks and progress bars unchanged. The gradient
 step is the TensorFlow-specific part; the loss and metrics are ``keras.ops``.
 
@@ -17,11 +17,12 @@ import keras
 from keras import ops
 
 from cyclesem.backend import require_tensorflow
-from cyclesem.restoration_loss import RestorationLossWeights, restoration_loss_terms
+from cyclesem.config.supervised import RestorationLossWeights
+from cyclesem.models.losses import restoration_loss_terms
 
 tf = require_tensorflow()
 
-__all__ = ["SupervisedRestoration", "psnr_per_image"]
+__all__ = ["StepCountedRestoration", "SupervisedRestoration", "psnr_per_image"]
 
 _TRAIN_METRICS = ("l1", "edge", "fft", "total")
 _TEST_METRICS = (*_TRAIN_METRICS, "psnr", "ssim")
@@ -111,3 +112,26 @@ class SupervisedRestoration(keras.Model):
         network = keras.saving.deserialize_keras_object(config.pop("network"))
         weights = RestorationLossWeights(**config.pop("restoration_weights"))
         return cls(network, weights, **config)
+
+
+class StepCountedRestoration(SupervisedRestoration):
+    """:class:`SupervisedRestoration` that counts its steps and reports each step's own losses.
+
+    ``completed_steps`` is a model variable (checkpointed, exact after Ctrl-C,
+    and counting steps a mixed-precision optimizer skipped). The loss trackers
+    are reset before every step, so logs hold that step's values, not a running
+    mean since ``fit()`` began.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.completed_steps = self.add_weight(
+            shape=(), dtype="int64", initializer="zeros", trainable=False,
+            aggregation="only_first_replica", name="completed_steps")
+
+    def train_step(self, data):
+        for tracker in self.metrics:
+            tracker.reset_state()
+        logs = super().train_step(data)
+        self.completed_steps.assign_add(1)
+        return logs

@@ -23,7 +23,7 @@ def build_discriminator(settings, *, name: str = "discriminator", dtype_policy=N
 
     Parameters
     ----------
-    settings : cyclesem.train_config.DiscriminatorSettings
+    settings : cyclesem.config.cyclegan.DiscriminatorSettings
         ``width``: channels of the first conv.
     name : str
         The model's name (``disc_clear`` or ``disc_blurry``).

@@ -82,7 +82,7 @@ def build_generator(settings, *, name: str = "generator", dtype_policy=None) -> 
 
     Parameters
     ----------
-    settings : cyclesem.train_config.GeneratorSettings
+    settings : cyclesem.config.cyclegan.GeneratorSettings
         Width, channel multipliers, blocks per level, dilations, residual scale.
     name : str
         The model's name (``gen_blurry_to_clear`` or ``gen_clear_to_blurry``).

@@ -42,6 +42,7 @@ __all__ = [
     "CropToMatch",
     "InstanceNormalization",
     "ReflectPadToMultiple",
+    "dtype_policy_scope",
     "frozen_statistics",
 ]
 
@@ -230,3 +231,19 @@ def frozen_statistics(model):
     finally:
         for layer, flag in zip(norms, previous):
             layer.update_statistics = flag
+
+
+@contextlib.contextmanager
+def dtype_policy_scope(name: str | None):
+    """Build layers under dtype policy ``name`` (``None``: the current one), then restore the policy.
+
+    For networks whose blocks create their own sub-layers (MIDNet), where
+    passing ``dtype`` to every layer would not reach them.
+    """
+    previous = keras.config.dtype_policy()
+    if name is not None:
+        keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)

@@ -25,10 +25,9 @@ import keras
 from keras import layers, ops
 
 from cyclesem.errors import CyclesemError
-from cyclesem.nets.layers import CropToMatch, ReflectPadToMultiple
+from cyclesem.nets.layers import CropToMatch, ReflectPadToMultiple, dtype_policy_scope
 
 __all__ = [
-    "MIDNET_PRESETS",
     "AttentionGate",
     "MidBlock",
     "PixelShuffle",
@@ -38,13 +37,6 @@ __all__ = [
     "local_mean",
     "with_local_pool",
 ]
-
-MIDNET_PRESETS = {
-    "tiny": {"width": 8, "enc_blocks": (1, 1), "middle_blocks": 1, "dec_blocks": (1, 1)},
-    "small": {"width": 16, "enc_blocks": (1, 1, 2, 4), "middle_blocks": 1, "dec_blocks": (1, 1, 1, 1)},
-    "paper": {"width": 32, "enc_blocks": (1, 1, 1, 28), "middle_blocks": 1, "dec_blocks": (1, 1, 1, 1)},
-}
-"""Network sizes by name; ``paper`` is NAFNet's deblurring model (GoPro)."""
 
 _SERIALIZABLE = keras.saving.register_keras_serializable(package="cyclesem")
 _LAYER_NORM_EPSILON = 1e-6
@@ -295,21 +287,23 @@ def _blocks(features, count: int, channels: int, local_pool_size, prefix: str):
 
 
 def build_midnet(
-    width: int = 16,
-    enc_blocks=(1, 1, 2, 4),
-    middle_blocks: int = 1,
-    dec_blocks=(1, 1, 1, 1),
+    width: int,
+    enc_blocks,
+    middle_blocks: int,
+    dec_blocks,
     skip: str = "attention",
     *,
     local_pool_size: int | None = None,
     name: str = "gen_blurry_to_clear",
+    dtype_policy: str | None = None,
 ) -> keras.Model:
     """Build MIDNet (``skip="attention"``) or NAFNet (``skip="add"``).
 
     Parameters
     ----------
     width : int
-        Channels at full resolution; each encoder stage doubles them.
+        Channels at full resolution; each encoder stage doubles them. The
+        sizes of each preset are :data:`cyclesem.config.supervised.MIDNET_PRESETS`.
     enc_blocks, dec_blocks : sequence of int
         MID blocks per encoder / decoder stage (same length: the number of
         stride-2 stages).
@@ -321,6 +315,9 @@ def build_midnet(
         Local channel-attention pooling window at inference (see module notes).
     name : str
         Model name; the default names it as the project's enhancement network.
+    dtype_policy : str, optional
+        ``"mixed_float16"`` for mixed precision (the last layers stay float32),
+        as :func:`cyclesem.nets.build_generator` takes it.
 
     Returns
     -------
@@ -334,6 +331,11 @@ def build_midnet(
         If the sizes do not describe a network.
     """
     _check_sizes(width, enc_blocks, middle_blocks, dec_blocks, skip)
+    with dtype_policy_scope(dtype_policy):
+        return _build(width, enc_blocks, middle_blocks, dec_blocks, skip, local_pool_size, name)
+
+
+def _build(width, enc_blocks, middle_blocks, dec_blocks, skip, local_pool_size, name) -> keras.Model:
     images = keras.Input((None, None, 1), name="blurry")
     features = ReflectPadToMultiple(2 ** len(enc_blocks), name="pad")(images)
     features = layers.Conv2D(width, 3, padding="same", name="intro")(features)

@@ -15,7 +15,7 @@ for a trained run:
 
 Usage::
 
-    .venv/bin/python experiments/real_defocus/local_pool.py experiments/results/real_defocus/runs/midnet \\
+    .venv/bin/python -m experiments.real_defocus.local_pool experiments/results/real_defocus/runs/midnet \\
         --val-sources 3 --factor 1.5
 """
 
@@ -23,22 +23,20 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from cyclesem import io
+from experiments import PROJECT_ROOT
+from cyclesem.evaluate.metrics import score_pair
+from cyclesem.data.pairs import match_pair_folders
+from cyclesem.restore.runs import load_run
+from cyclesem.train.run_folder import CONFIG_FILE, MODEL_FILE, STATE_FILE
+from cyclesem.restore.tiling import TileSpec
 
-from cyclesem import io  # noqa: E402
-from cyclesem.metrics import score_pair  # noqa: E402
-from cyclesem.pairs import match_pair_folders  # noqa: E402
-from cyclesem.runs import CONFIG_FILE, MODEL_FILE, STATE_FILE, load_run  # noqa: E402
-from cyclesem.tiling import TileSpec  # noqa: E402
-
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = PROJECT_ROOT.parent / "shared" / "data"
 
 
 def with_pool(run, window, folder: Path):
@@ -77,7 +75,7 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=1.5, help="local window = factor x training crop")
     args = parser.parse_args()
     run = load_run(args.run)
-    crop = int(run.config["train"]["crop"])
+    crop = int(run.config.train.crop)
     large = [io.read_image(p).content for p in sorted((SHARED / "sem-clear" / "nanowires").glob("*.png"))[:3]]
     pairs = [p for p in match_pair_folders(args.data / "blur", args.data / "sharp")
              if p.group in args.val_sources.split(",")]

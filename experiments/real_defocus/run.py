@@ -3,7 +3,7 @@
 Reproduces the table of experiments/README.md, section "Real defocus pairs",
 end to end (about 26 minutes on a loaded 2-core CPU)::
 
-    .venv/bin/python experiments/real_defocus/run.py
+    .venv/bin/python -m experiments.real_defocus.run
 
 Steps (each prints the exact command it runs, and its wall time):
 
@@ -47,15 +47,17 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT))
+from experiments import PROJECT_ROOT as ROOT
 
-from cyclesem import classical, io, registration, report  # noqa: E402
-from cyclesem.metrics import no_reference_scores, psnr, score_pair  # noqa: E402
-from cyclesem.pairs import match_pair_folders  # noqa: E402
-from synth.blur import blur  # noqa: E402
-from synth.psf import gaussian_psf  # noqa: E402
+HERE = Path(__file__).resolve().parent
+from cyclesem import io
+from cyclesem.evaluate import report
+from cyclesem.restore import classical
+from cyclesem.data import registration
+from cyclesem.evaluate.metrics import no_reference_scores, psnr, score_pair
+from cyclesem.data.pairs import match_pair_folders
+from synth.blur import blur
+from cyclesem.restore.classical.psf import gaussian_psf
 
 TRAIN_SOURCES, TEST_SOURCES = ("1", "2", "3", "4", "5"), ("6", "7")
 CYCLEGAN_BLURRY_SOURCES, CYCLEGAN_CLEAR_SOURCES = ("1", "3", "5"), ("2", "4")

@@ -16,11 +16,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from cyclesem.compare import BUILTIN_METHODS
+from cyclesem.evaluate.compare import BUILTIN_METHODS
 from cyclesem.config import build, load_mapping
 from cyclesem.errors import CyclesemError
-from cyclesem.metrics import METRICS
-from cyclesem.train_config import PRESETS, resolve_cyclegan_config
+from cyclesem.evaluate.metrics import METRICS
+from cyclesem.config.cyclegan import PRESETS, resolve_cyclegan_config
 from synth.recipes import recipe_names
 
 __all__ = ["BenchmarkSpec", "TrainingSpec", "Experiment", "load_experiment"]

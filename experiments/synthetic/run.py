@@ -1,6 +1,6 @@
 """Run one synthetic experiment end to end: synth -> train -> compare -> summary.md.
 
-    .venv/bin/python experiments/synthetic/run.py --config experiments/synthetic/hybrid.toml \
+    .venv/bin/python -m experiments.synthetic.run --config experiments/synthetic/hybrid.toml \
         --out experiments/results/synthetic/hybrid
 
 Steps (each prints the exact ``cyclesem`` command it runs, and is timed):
@@ -34,16 +34,13 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path[:0] = [str(ROOT), str(HERE)]
+from experiments import PROJECT_ROOT as ROOT
+from experiments.synthetic.experiment import Experiment, load_experiment
+from experiments.synthetic.summary import machine_description, write_summary
 
-from experiment import Experiment, load_experiment  # noqa: E402
-from summary import machine_description, write_summary  # noqa: E402
-
-from cyclesem.config import to_dict  # noqa: E402
-from cyclesem.errors import CyclesemError  # noqa: E402
-from cyclesem.io import list_images  # noqa: E402
+from cyclesem.config import to_dict
+from cyclesem.errors import CyclesemError
+from cyclesem.io import list_images
 
 CYCLESEM = Path(sys.executable).parent / "cyclesem"  # the command beside this Python
 

@@ -1,0 +1,240 @@
+"""The unpaired CycleGAN config: frozen dataclasses grouped by concern, and named presets.
+
+A config is resolved once at the CLI (:func:`resolve_cyclegan_config`): the
+dataclass defaults (the ``paper`` network), then the preset's overrides, then a
+``--config`` file, then ``--set key=value`` overrides, then command-line
+options. The result is saved as ``RUN/config.json`` with a top-level
+``"kind": "cyclegan"`` and handed down as an object.
+
+Groups shared by every model kind live in :mod:`cyclesem.config.common`.
+CycleGAN groups: :class:`GeneratorSettings`, :class:`DiscriminatorSettings`,
+:class:`CycleGanLossWeights`, :class:`AdamSettings`, :class:`CycleGanTrainSettings`,
+:class:`UnpairedDataSettings`.
+
+Loss weights (defaults, as in the CycleGAN paper where it has them)
+---------------------------------------------------------------------
+``adversarial = 1``: LSGAN loss of each generator against its discriminator.
+``cycle = 10``: L1 between each real image and its cycle reconstruction.
+``identity = 5`` (half the cycle weight): L1 between a real image and its
+generator applied to an image already in the target domain.
+``ssim = 1``: ``1 - SSIM`` between each real image and its reconstruction.
+``edge = 1``: L1 between Sobel gradient magnitudes of each real image and its
+reconstruction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+from cyclesem.config.builder import merge, resolve
+from cyclesem.config.common import DataSettings, RuntimeSettings, TrainSettings, non_negative, positive
+
+__all__ = [
+    "AdamSettings",
+    "CycleGanConfig",
+    "CycleGanLossWeights",
+    "CycleGanModelSettings",
+    "CycleGanTrainSettings",
+    "DiscriminatorSettings",
+    "GeneratorSettings",
+    "PRESETS",
+    "UnpairedDataSettings",
+    "resolve_cyclegan_config",
+]
+
+_LEVELS = 4  # stride-2 stages of the generator
+
+
+@dataclass(frozen=True)
+class GeneratorSettings:
+    """The multi-scale U-Net generator (:mod:`cyclesem.nets.generator`).
+
+    ``channel_multipliers[i]`` times ``width`` channels at level ``i`` (level 0
+    is full resolution, level 4 the 1/16 bottleneck). ``encoder_blocks[i]``
+    multi-scale blocks run at level ``i`` before down-sampling,
+    ``decoder_blocks[i]`` after up-sampling back to level ``i``; the defaults
+    spread 14 blocks: 4 + 6 in the bottleneck + 4.
+    """
+
+    width: int = 64
+    channel_multipliers: tuple[int, ...] = (1, 2, 4, 8, 8)
+    encoder_blocks: tuple[int, ...] = (0, 1, 1, 2)
+    bottleneck_blocks: int = 6
+    decoder_blocks: tuple[int, ...] = (0, 1, 1, 2)
+    dilations: tuple[int, ...] = (1, 2, 3)
+    residual_scale: float = 1.0
+    norm_momentum: float = 0.99
+
+    def check(self) -> list[str]:
+        problems = positive(self, ["width", "residual_scale"])
+        problems += non_negative(self, ["bottleneck_blocks"])
+        if len(self.channel_multipliers) != _LEVELS + 1 or min(self.channel_multipliers, default=0) < 1:
+            problems.append(f"'channel_multipliers' needs {_LEVELS + 1} positive numbers")
+        for name in ("encoder_blocks", "decoder_blocks"):
+            values = getattr(self, name)
+            if len(values) != _LEVELS or min(values, default=0) < 0:
+                problems.append(f"'{name}' needs {_LEVELS} numbers >= 0")
+        if not self.dilations or min(self.dilations) < 1:
+            problems.append("'dilations' needs one or more numbers >= 1")
+        if not 0.0 <= self.norm_momentum < 1.0:
+            problems.append(f"'norm_momentum' must be in [0, 1), got {self.norm_momentum}")
+        return problems
+
+    @property
+    def total_blocks(self) -> int:
+        """Number of multi-scale blocks in the whole generator."""
+        return sum(self.encoder_blocks) + self.bottleneck_blocks + sum(self.decoder_blocks)
+
+
+@dataclass(frozen=True)
+class DiscriminatorSettings:
+    """The PatchGAN discriminator: ``width``, 2x, 4x, 8x channels, then one score."""
+
+    width: int = 64
+
+    def check(self) -> list[str]:
+        return positive(self, ["width"])
+
+
+@dataclass(frozen=True)
+class CycleGanModelSettings:
+    """The four networks' sizes."""
+
+    generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    discriminator: DiscriminatorSettings = field(default_factory=DiscriminatorSettings)
+
+
+@dataclass(frozen=True)
+class CycleGanLossWeights:
+    """Weights of the CycleGAN loss terms (see the module docstring)."""
+
+    adversarial: float = 1.0
+    cycle: float = 10.0
+    identity: float = 5.0
+    ssim: float = 1.0
+    edge: float = 1.0
+
+    def check(self) -> list[str]:
+        return non_negative(self, [f.name for f in dataclasses.fields(self)])
+
+
+@dataclass(frozen=True)
+class AdamSettings:
+    """Adam with a constant learning rate, then linear decay to zero.
+
+    ``decay_start`` is the fraction of ``train.steps`` after which the rate
+    decays linearly, reaching zero at the last step.
+    """
+
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    decay_start: float = 0.5
+
+    def check(self) -> list[str]:
+        problems = positive(self, ["learning_rate"])
+        if not 0.0 <= self.decay_start <= 1.0:
+            problems.append(f"'decay_start' must be in [0, 1], got {self.decay_start}")
+        return problems
+
+
+@dataclass(frozen=True)
+class CycleGanTrainSettings(TrainSettings):
+    """:class:`TrainSettings` plus the pool of past fakes shown to the discriminators."""
+
+    pool_size: int = 50
+
+    def check(self) -> list[str]:
+        return super().check() + non_negative(self, ["pool_size"])
+
+
+@dataclass(frozen=True)
+class UnpairedDataSettings(DataSettings):
+    """:class:`DataSettings` plus the two image folders (recorded so a run can resume)."""
+
+    blurry: str = ""
+    clear: str = ""
+
+
+@dataclass(frozen=True)
+class CycleGanConfig:
+    """The resolved config of an unpaired CycleGAN run."""
+
+    kind: Literal["cyclegan"] = "cyclegan"
+    preset: str = "paper"
+    model: CycleGanModelSettings = field(default_factory=CycleGanModelSettings)
+    loss: CycleGanLossWeights = field(default_factory=CycleGanLossWeights)
+    optimizer: AdamSettings = field(default_factory=AdamSettings)
+    train: CycleGanTrainSettings = field(default_factory=CycleGanTrainSettings)
+    data: UnpairedDataSettings = field(default_factory=UnpairedDataSettings)
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+
+    def check(self) -> list[str]:
+        if self.preset not in PRESETS:
+            return [f"'preset' must be one of {', '.join(PRESETS)}, got {self.preset!r}"]
+        return []
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "tiny": {
+        "model": {
+            "generator": {"width": 8, "channel_multipliers": [1, 2, 4, 4, 4],
+                          "encoder_blocks": [0, 0, 0, 0], "bottleneck_blocks": 2,
+                          "decoder_blocks": [0, 0, 0, 0]},
+            "discriminator": {"width": 8},
+        },
+        "train": {"steps": 200, "crop": 64, "checkpoint_every": 100, "sample_every": 50,
+                  "log_every": 5},
+    },
+    "small": {
+        "model": {
+            "generator": {"width": 16, "channel_multipliers": [1, 2, 4, 8, 8],
+                          "encoder_blocks": [0, 0, 1, 1], "bottleneck_blocks": 4,
+                          "decoder_blocks": [0, 0, 1, 1]},
+            "discriminator": {"width": 32},
+        },
+        "train": {"steps": 3000, "crop": 128, "checkpoint_every": 250, "sample_every": 250},
+    },
+    "paper": {},
+}
+"""Overrides of the defaults by preset: ``tiny`` (tests and demos on a CPU),
+``small`` (about an hour on a CPU), ``paper`` (the full network, for a GPU)."""
+
+
+def resolve_cyclegan_config(
+    preset: str = "small",
+    file_mapping: Mapping[str, Any] | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    options: Mapping[str, Any] | None = None,
+    *,
+    source: str | None = None,
+) -> CycleGanConfig:
+    """Build a :class:`CycleGanConfig`: preset, then file, then ``--set``, then options.
+
+    Parameters
+    ----------
+    preset : str
+        A key of :data:`PRESETS`.
+    file_mapping : mapping, optional
+        The contents of a ``--config`` file (read by the CLI).
+    overrides : list of str
+        ``key.path=value`` texts from ``--set``.
+    options : mapping, optional
+        Nested values from command-line options (``{"train": {"steps": 10}}``);
+        ``None`` values are ignored.
+    source : str, optional
+        Named in error messages (the config file).
+
+    Returns
+    -------
+    CycleGanConfig
+
+    Raises
+    ------
+    CyclesemError
+        Listing every unknown key and invalid value.
+    """
+    base = merge(PRESETS.get(preset, {}), {"preset": preset})
+    return resolve(CycleGanConfig, base, file_mapping, overrides, options, source=source)

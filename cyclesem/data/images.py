@@ -1,0 +1,99 @@
+"""Unpaired training images: folders of images, read and normalised.
+
+Images are read with :func:`cyclesem.io.read_image` (info bars cropped off) and
+normalised per image by :class:`~cyclesem.data.normalize.PercentileNormalizer`.
+A file that does not load is listed, not fatal.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from cyclesem.errors import CyclesemError
+from cyclesem.data.normalize import PercentileNormalizer
+
+__all__ = ["LoadedImages", "echo_failures", "load_folder", "load_unpaired"]
+
+
+@dataclass
+class LoadedImages:
+    """Normalised 2-D float32 images of one folder and the files that failed."""
+
+    images: list[np.ndarray] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_folder(folder: str | os.PathLike, normalizer: PercentileNormalizer) -> LoadedImages:
+    """Read and normalise every image in ``folder`` (bad files are listed, not fatal).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        A folder of images any format :mod:`cyclesem.io` reads.
+    normalizer : PercentileNormalizer
+        Applied to each image's content (the part above an info bar).
+
+    Returns
+    -------
+    LoadedImages
+
+    Raises
+    ------
+    CyclesemError
+        If the folder is missing, holds no image files, or none of them could be read.
+    """
+    from cyclesem import io
+
+    paths = [os.fspath(p) for p in io.list_images(folder)]
+    loaded = LoadedImages()
+    for path in paths:
+        try:
+            content = io.read_image(path).content
+            loaded.images.append(normalizer.before(content)[0])
+            loaded.paths.append(path)
+        except CyclesemError as exc:
+            loaded.failures.append((path, exc.problem))
+        except ValueError as exc:  # non-finite values, from the normaliser
+            loaded.failures.append((path, str(exc)))
+    if not loaded.images:
+        raise CyclesemError(f"none of the {len(paths)} image(s) could be read", folder)
+    return loaded
+
+
+def load_unpaired(data, *, log: Callable[[str], None] | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The normalised images of the ``blurry`` and ``clear`` folders ``data`` names.
+
+    Parameters
+    ----------
+    data : cyclesem.config.cyclegan.UnpairedDataSettings
+        The folders and the normalisation percentiles.
+    log : callable, optional
+        Receives one line per skipped file and a count per folder.
+
+    Returns
+    -------
+    tuple of list of numpy.ndarray
+        Blurry and clear images.
+    """
+    normalizer = data.normalizer()
+    domains = []
+    for folder in (data.blurry, data.clear):
+        loaded = load_folder(folder, normalizer)
+        echo_failures(loaded.failures, f"unreadable file(s) in {folder}", log)
+        if log is not None:
+            log(f"{len(loaded.images)} image(s) from {folder}")
+        domains.append(loaded.images)
+    return domains[0], domains[1]
+
+
+def echo_failures(failures: list[tuple[str, str]], what: str, log: Callable[[str], None] | None) -> None:
+    """Report skipped inputs ``(path, problem)`` to ``log``, one line each after a count."""
+    if failures and log is not None:
+        log(f"skipping {len(failures)} {what}:")
+        for path, problem in failures:
+            log(f"  {path}: {problem}")

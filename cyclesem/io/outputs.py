@@ -1,0 +1,160 @@
+"""Writing outputs safely: one atomic-write rule and one output-folder policy.
+
+- :func:`write_atomic`: every file cyclesem writes (images, run-folder files,
+  checkpoints, reports) goes to a hidden temporary name beside its target and is
+  renamed into place, so an interrupted write never leaves a partial file.
+- :func:`check_output_folder`: an output folder may be new or empty; a
+  non-empty one is replaced only with ``overwrite``, and then only when it
+  holds nothing but what cyclesem itself writes there (``owned``).
+- :func:`building_folder`: a whole output folder is built in a temporary
+  sibling and renamed into place when complete; a failure (or Ctrl-C) removes
+  it, so no half-written output is ever left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Callable, Collection, Iterator
+
+from cyclesem.errors import CyclesemError
+
+__all__ = ["building_folder", "check_output_folder", "clear_output_folder", "write_atomic"]
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary_path)``, then rename the temporary file onto ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to create or replace; missing parent folders are made.
+    write : callable
+        Writes the whole file at the path it is given. That path is hidden,
+        beside ``path``, and keeps its suffix (Keras wants ``.keras``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    CyclesemError
+        If the folder cannot be made or the file cannot be written; the
+        temporary file is removed whatever happens.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", path.parent) from None
+    temporary = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.partial{path.suffix}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise CyclesemError(f"cannot write file ({exc.strerror or exc})", path) from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def check_output_folder(
+    out_dir: str | os.PathLike,
+    overwrite: bool = False,
+    *,
+    owned: Collection[str] | None = None,
+    what: str = "an earlier output",
+    not_empty: str = "exists (use --overwrite to replace it)",
+) -> Path:
+    """Refuse an ``out_dir`` that may not be written (changes nothing).
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The output folder.
+    overwrite : bool
+        Whether a non-empty folder may be replaced.
+    owned : collection of str, optional
+        The names cyclesem writes in such a folder; with ``overwrite``, a
+        folder holding any other (not hidden) name is still refused. ``None``
+        accepts any content.
+    what : str
+        What the folder holds when cyclesem made it (for the refusal).
+    not_empty : str
+        The message for a non-empty folder without ``overwrite``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir`` as a path.
+
+    Raises
+    ------
+    CyclesemError
+        Naming ``out_dir`` and the problem.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CyclesemError("exists and is not a folder", out_dir)
+    entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
+    if entries and not overwrite:
+        raise CyclesemError(not_empty, out_dir)
+    foreign = [name for name in entries if owned is not None and name not in owned and not name.startswith(".")]
+    if foreign:
+        raise CyclesemError(f"refusing to replace it: the folder holds files that are not part of "
+                            f"{what} ({', '.join(foreign[:3])})", out_dir)
+    return out_dir
+
+
+def clear_output_folder(out_dir: str | os.PathLike, overwrite: bool = False, **policy) -> Path:
+    """Check ``out_dir`` (:func:`check_output_folder`), empty it if allowed, and create it."""
+    out_dir = check_output_folder(out_dir, overwrite, **policy)
+    for entry in (sorted(out_dir.iterdir()) if out_dir.exists() else []):
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir
+
+
+@contextlib.contextmanager
+def building_folder(out_dir: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Build a folder in a temporary sibling, then rename it to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The folder to create (or replace, with ``overwrite``).
+    overwrite : bool
+        Replace an existing non-empty ``out_dir``; checked before and after the
+        block.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder to write into.
+    """
+    out_dir = check_output_folder(out_dir, overwrite)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    temp = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
+    temp.mkdir()
+    try:
+        yield temp
+        _swap_into_place(temp, out_dir, overwrite)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+
+
+def _swap_into_place(temp: Path, out_dir: Path, overwrite: bool) -> None:
+    if not out_dir.exists():
+        temp.rename(out_dir)
+        return
+    check_output_folder(out_dir, overwrite)
+    old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
+    out_dir.rename(old)
+    temp.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,153 @@
+"""Writing processed pixels back the way the original file was stored.
+
+:func:`write_image` keeps the original's format, sample type, vendor metadata
+tags and info bar (put back unchanged below the new pixels), writes atomically
+(:func:`cyclesem.io.outputs.write_atomic`) and never over an existing file
+unless asked.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from cyclesem.errors import CyclesemError
+from cyclesem.io.image import FORMAT_DTYPES, FORMAT_OF_SUFFIX, IMAGE_SUFFIXES, SemImage
+from cyclesem.io.outputs import write_atomic
+
+__all__ = ["write_image"]
+
+
+def write_image(
+    path: str | os.PathLike,
+    content: np.ndarray,
+    like: SemImage | None = None,
+    *,
+    dtype: str | np.dtype | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write ``content`` as an image file, the way ``like`` was stored.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output file; its extension chooses the format (.tif, .tiff, .png,
+        .jpg, .jpeg, .bmp). Missing parent folders are made.
+    content : ndarray, shape (H, W)
+        float pixels of the micrograph (the part above the info bar), scaled as
+        :attr:`SemImage.pixels` is.
+    like : SemImage, optional
+        The image ``content`` came from: its info bar is appended below
+        unchanged, its dtype is used, and TIFF output keeps its vendor tags.
+    dtype : str or numpy dtype, optional
+        The stored sample type; defaults to ``like``'s, or for a new image to
+        the format's default (uint16 for TIFF and PNG, uint8 for JPEG and BMP).
+    overwrite : bool
+        Replace an existing file; without it an existing file is an error.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    CyclesemError
+        If the file exists (and not ``overwrite``), the extension is not an
+        image format, or the format cannot hold the dtype.
+    """
+    path = Path(path)
+    kind = _output_format(path)
+    out_dtype = _output_dtype(kind, like, dtype, path)
+    frame = _assemble_frame(np.asarray(content), like, out_dtype)
+    tags = like.info.vendor_tags if like is not None and kind == "tiff" else ()
+    if path.is_dir():
+        raise CyclesemError("is a folder; give an output file name", path)
+    if path.exists() and not overwrite:
+        raise CyclesemError("exists (use --overwrite)", path)
+    def encode(temporary: Path) -> None:
+        with open(temporary, "xb") as handle:
+            _encode(frame, kind, tags, path, handle)
+
+    write_atomic(path, encode)
+    return path
+
+
+def _output_format(path: Path) -> str:
+    kind = FORMAT_OF_SUFFIX.get(path.suffix.lower())
+    if kind is None:
+        known = ", ".join(IMAGE_SUFFIXES)
+        raise CyclesemError(f"unknown output image type '{path.suffix}' (use one of {known})", path)
+    return kind
+
+
+def _output_dtype(kind: str, like: SemImage | None, dtype, path: Path) -> np.dtype:
+    if dtype is not None:
+        chosen = np.dtype(dtype)
+    elif like is not None:
+        chosen = np.dtype(like.info.dtype)
+    else:
+        chosen = np.dtype(FORMAT_DTYPES[kind][0])
+    if chosen.name not in FORMAT_DTYPES[kind]:
+        allowed = ", ".join(FORMAT_DTYPES[kind])
+        raise CyclesemError(f"{kind.upper()} cannot store {chosen.name} samples (it holds {allowed}); use .tif", path)
+    return chosen
+
+
+def _assemble_frame(content: np.ndarray, like: SemImage | None, out_dtype: np.dtype) -> np.ndarray:
+    """``content`` in ``out_dtype`` with ``like``'s info bar rows below it (one allocation)."""
+    if content.ndim != 2:
+        raise ValueError(f"content must be 2-D (H, W), got shape {content.shape}")
+    bar_rows = 0 if like is None else like.info.info_bar_rows
+    frame = np.empty((content.shape[0] + bar_rows, content.shape[1]), out_dtype)
+    _from_float(content, out_dtype, out=frame[: content.shape[0]])
+    if bar_rows:
+        bar = like.info_bar_raw
+        if bar.shape[1] != content.shape[1]:
+            raise ValueError(f"content width {content.shape[1]} differs from the info bar's {bar.shape[1]}")
+        if bar.dtype == out_dtype:
+            frame[content.shape[0]:] = bar
+        else:
+            _from_float(like.info_bar, out_dtype, out=frame[content.shape[0]:])
+    return frame
+
+
+_CHUNK_ROWS = 256  # rows converted at a time, so huge images need no full-size temporaries
+
+
+def _from_float(pixels: np.ndarray, out_dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
+    """float pixels to ``out_dtype``: rounded and clipped for integers, kept for floats.
+
+    Converts ``_CHUNK_ROWS`` rows at a time into ``out`` (allocated if None).
+    """
+    out = np.empty(pixels.shape, out_dtype) if out is None else out
+    for start in range(0, pixels.shape[0], _CHUNK_ROWS):
+        rows = slice(start, start + _CHUNK_ROWS)
+        if out_dtype.kind == "f":
+            out[rows] = pixels[rows]
+            continue
+        info = np.iinfo(out_dtype)
+        scaled = np.round(np.nan_to_num(pixels[rows].astype(np.float64)) * info.max)
+        out[rows] = np.clip(scaled, info.min, info.max)
+    return out
+
+
+def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
+    """Write the file's bytes to ``handle``; the same pixels always give the same bytes."""
+    if kind == "tiff":
+        import tifffile
+
+        extratags = [(code, tiff_dtype, count, raw, True) for code, tiff_dtype, count, raw in tags]
+        tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags)
+        return
+    import cv2
+
+    suffix = {"png": ".png", "jpeg": ".jpg", "bmp": ".bmp"}[kind]
+    params = [cv2.IMWRITE_JPEG_QUALITY, 95] if kind == "jpeg" else []
+    ok, encoded = cv2.imencode(suffix, frame, params)
+    if not ok:
+        raise CyclesemError(f"could not encode the image as {kind.upper()}", path)
+    handle.write(encoded.data)
+

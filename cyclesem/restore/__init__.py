@@ -1,0 +1,12 @@
+"""Restoring images: trained runs, tiling, enhancing files, classical methods.
+
+- :mod:`~cyclesem.restore.runs`: ``load_run(RUN) -> Run`` (typed config,
+  normaliser, exported network) with ``Run.enhance(image)``;
+- :mod:`~cyclesem.restore.tiling`: tile plans and smooth-window blending (numpy);
+- :mod:`~cyclesem.restore.enhance`: ``enhance_file`` (format, bit depth,
+  metadata and info bar kept) and ``enhance_image`` (arrays in memory);
+- :mod:`~cyclesem.restore.classical`: Wiener, Richardson-Lucy, blind
+  deconvolution, unsharp masking, PSFs and FFT helpers (numpy/scipy).
+
+TensorFlow is imported only when a run's network is loaded.
+"""

@@ -1,0 +1,274 @@
+"""The run-folder contract: load a trained run and enhance images with it.
+
+A run folder (written by ``cyclesem train``; its file names live in
+:mod:`cyclesem.train.run_folder`) holds ``config.json`` (the resolved config,
+with a top-level ``"kind"``, rebuilt here as that kind's typed config),
+``state.json`` (``{"step": N, ...}``) and
+``generator.keras`` (the exported enhancement network: ``(batch, H, W, 1)``
+float32 in, the same out, any H and W). Runs trained with a validation split
+also hold ``best.keras``, the network of the best validation score, which is
+then the one used. Everything that consumes a run calls
+:func:`load_run` on the folder. Keras is imported only when a run is loaded.
+
+Networks load with ``safe_mode=True`` only: a file holding arbitrary code (a
+``Lambda`` layer) is refused, never executed.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from cyclesem.config import config_from_dict
+from cyclesem.data.normalize import PercentileNormalizer
+from cyclesem.errors import CyclesemError
+from cyclesem.restore.tiling import TileSpec, predict_tiled
+from cyclesem.train.run_folder import BEST_MODEL_FILE, CONFIG_FILE, MODEL_FILE, STATE_FILE, is_run_dir, read_json
+
+__all__ = ["Run", "enhance_tiled", "is_run_dir", "load_run"]
+_UNSAFE = (
+    "cannot load the network: the file holds Python code (a Lambda layer) and "
+    "cyclesem never runs code from a model file"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A trained run: its config, progress, and exported network.
+
+    Build with :func:`load_run`, not directly.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The run folder.
+    config : CycleGanConfig or SupervisedConfig
+        The resolved training config (``config.json``), typed by its kind.
+    state : dict
+        The training state (``state.json``).
+    normalizer : PercentileNormalizer
+        The intensity normalisation the network was trained with.
+    network : keras.Model
+        The exported enhancement network.
+    forward : callable
+        The network compiled for inference: float32 ``(n, h, w)`` stack to
+        the same (one graph per tile shape).
+    """
+
+    path: Path
+    config: Any
+    state: dict
+    normalizer: PercentileNormalizer
+    network: Any = field(repr=False)
+    forward: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The run folder's name."""
+        return self.path.name
+
+    @property
+    def kind(self) -> str:
+        """``"cyclegan"``, ``"midnet"`` or ``"nafnet"``."""
+        return str(self.config.kind)
+
+    @property
+    def step(self) -> int:
+        """Training steps done."""
+        return int(self.state["step"])
+
+    def enhance(
+        self,
+        image: np.ndarray,
+        *,
+        tile: TileSpec | None = None,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> np.ndarray:
+        """Enhance a 2-D image: normalise, predict tile by tile, map back.
+
+        Parameters
+        ----------
+        image : numpy.ndarray
+            2-D float image in file units (``io.read_image`` scaling).
+        tile : TileSpec, optional
+            Tiling; the default suits the generators on a CPU.
+        progress : callable, optional
+            Called as ``progress(finished, total)`` as tiles finish.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 image of the same shape, in the input's units.
+
+        Raises
+        ------
+        CyclesemError
+            If the image is not 2-D or holds non-finite values.
+
+        Notes
+        -----
+        Percentiles come from a strided sample of the whole image; each tile
+        is normalised and mapped back on its own, so besides the input and the
+        result only a few tiles are held in memory.
+        """
+        return enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress)
+
+    def describe(self) -> str:
+        """One line for reports: kind, preset, steps and training time."""
+        parts = [self.kind]
+        parts.append(f"preset {self.config.preset}")
+        planned = self.state.get("steps")
+        if isinstance(planned, int) and planned > self.step:
+            parts.append(f"{self.step} of {planned} steps")
+        else:
+            parts.append(f"{self.step} steps")
+        seconds = self.state.get("seconds")
+        if isinstance(seconds, (int, float)):
+            parts.append(f"trained {_duration(seconds)}")
+        best = self.state.get("best")
+        if isinstance(best, dict) and isinstance(best.get("step"), int) and (self.path / BEST_MODEL_FILE).is_file():
+            parts.append(f"network of the best validation score (step {best['step']})")
+        return f"{self.name}: " + ", ".join(parts)
+
+
+def enhance_tiled(
+    image: np.ndarray,
+    normalizer: PercentileNormalizer,
+    forward: Callable[[np.ndarray], np.ndarray],
+    *,
+    tile: TileSpec | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> np.ndarray:
+    """Enhance a 2-D image with any network: normalise, predict tile by tile, map back.
+
+    Shared by Keras runs (:meth:`Run.enhance`) and ONNX networks
+    (:mod:`cyclesem.export.runtime`), so both tile, normalise and bound memory
+    the same way.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        2-D float image in file units.
+    normalizer : PercentileNormalizer
+        The normalisation the network was trained with.
+    forward : callable
+        float32 ``(n, h, w)`` normalised tiles to the same.
+    tile : TileSpec, optional
+        Tiling; the default suits the generators on a CPU.
+    progress : callable, optional
+        Called as ``progress(finished, total)`` as tiles finish.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 image of the same shape, in the input's units.
+
+    Raises
+    ------
+    CyclesemError
+        If the image is not 2-D or holds non-finite values.
+    """
+    image = np.asarray(image)
+    if image.ndim != 2 or image.size == 0:
+        raise CyclesemError(f"expected a non-empty 2-D image, got shape {image.shape}")
+    try:
+        params = normalizer.params(_sample(image))
+    except ValueError as exc:
+        raise CyclesemError(f"cannot enhance: {exc}") from None
+
+    def predict(tiles: np.ndarray) -> np.ndarray:
+        normalised, _ = normalizer.before(tiles, params)
+        return normalizer.after(forward(normalised), params)
+
+    return predict_tiled(image, predict, tile or TileSpec(), progress=progress)
+
+
+def load_run(path: str | os.PathLike) -> Run:
+    """Load the run in folder ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A run folder written by ``cyclesem train``.
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    CyclesemError
+        If the folder is not a run, a file in it is unreadable, or the
+        network does not load in safe mode.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise CyclesemError("not a run folder (no such folder)", path)
+    if not is_run_dir(path):
+        raise CyclesemError(f"not a run folder (needs {CONFIG_FILE} and {STATE_FILE})", path)
+    config = config_from_dict(read_json(path / CONFIG_FILE), source=str(path / CONFIG_FILE))
+    state = read_json(path / STATE_FILE)
+    if not isinstance(state.get("step"), int):
+        raise CyclesemError("state has no integer 'step'", path / STATE_FILE)
+    best = path / BEST_MODEL_FILE
+    network = _load_network(best if best.is_file() else path / MODEL_FILE)
+    return Run(path, config, state, config.data.normalizer(), network, _compile(network))
+
+
+def _load_network(path: Path):
+    """Load an exported network in safe mode, with cyclesem's layers registered."""
+    from cyclesem.backend import require_keras
+
+    keras = require_keras()
+    import cyclesem.nets  # noqa: F401 - registers the custom layers for loading
+
+    if not path.is_file():
+        raise CyclesemError("the run has no exported network yet (training not finished?)", path)
+    if not zipfile.is_zipfile(path):
+        raise CyclesemError("cannot load the network: not a .keras file (not a zip archive)", path)
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - any failure means a broken or unsafe file
+        message = " ".join(str(exc).split())
+        if "safe_mode" in message:
+            raise CyclesemError(_UNSAFE, path) from None
+        detail = message[:300] or type(exc).__name__
+        raise CyclesemError(f"cannot load the network ({detail})", path) from None
+
+
+def _compile(network) -> Callable[[np.ndarray], np.ndarray]:
+    """``network`` in inference mode as a TensorFlow graph, numpy in and out.
+
+    Each tile shape gets its own fully static graph: a graph relaxed to
+    partly unknown shapes (what ``predict_on_batch`` does when shapes change)
+    miscomputes the padding of dilated convolutions in TensorFlow 2.21.
+    """
+    from cyclesem.backend import require_tensorflow
+
+    tf = require_tensorflow()
+    graph = tf.function(lambda images: network(images, training=False))
+
+    def forward(tiles: np.ndarray) -> np.ndarray:
+        result = graph(tf.constant(tiles[..., np.newaxis], tf.float32))
+        return np.asarray(result, np.float32)[..., 0]
+
+    return forward
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def _sample(image: np.ndarray, target: int = 1 << 20) -> np.ndarray:
+    """A strided 2-D sample of about ``target`` pixels (a view, no copy)."""
+    step = max(1, int(np.ceil(np.sqrt(image.size / target))))
+    return image[::step, ::step]

@@ -1,0 +1,296 @@
+"""The training runner: run folder, checkpoints, resume, progress, strategies, export.
+
+The runner knows nothing about the model it trains. A **task** object supplies
+the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest
+(the files themselves are written by :mod:`cyclesem.train.run_folder`):
+
+- the run folder: ``config.json`` (``task.config_dict()``), ``state.json``
+  (``{"step", "steps", "kind", "seconds", "finished", "checkpoint"}``),
+  ``checkpoints/step_NNNNNN.npz`` (written atomically; the last
+  ``keep_checkpoints`` kept), ``generator.keras`` (``task.export_model``,
+  refreshed with every checkpoint), ``losses.csv``, ``samples/step_NNNNNN.png``
+  and, when ``tensorboard`` is installed, TensorBoard logs in ``logs/``;
+- validation, when the task has a ``validate`` method: every
+  ``settings.validate_every`` steps and at the last step, its scores go to
+  ``losses.csv`` as ``val_<name>`` and above the progress bar, and the network
+  with the highest ``task.best_metric`` so far is exported as ``best.keras``
+  (``state.json["best"]`` says its step and scores);
+- a checkpoint holds every variable of the model (networks, non-trainable state
+  such as image pools and step counters) and of its optimizers (moments and
+  step counters, hence the learning-rate schedule's position). Data streams are
+  pure functions of (seed, step), so resuming at step ``s`` continues exactly
+  where a straight run would be;
+- ``fit()`` under the distribution strategy (``MirroredStrategy`` when more
+  than one GPU is visible), with a tqdm progress bar (step, losses, steps per
+  second, ETA); Ctrl-C saves a checkpoint, then re-raises ``KeyboardInterrupt``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+from cyclesem.backend import require_keras, require_tensorflow
+from cyclesem.errors import CyclesemError
+from cyclesem.io.outputs import write_atomic
+from cyclesem.train.run_folder import (
+    BEST_MODEL_FILE,
+    CONFIG_FILE,
+    MODEL_FILE,
+    SAMPLES,
+    STATE_FILE,
+    LossLog,
+    checkpoint_path,
+    grid_image,
+    latest_checkpoint,
+    read_state,
+    restore_checkpoint,
+    save_checkpoint,
+    write_json,
+    write_png,
+)
+
+__all__ = ["TrainingResult", "TrainingTask", "choose_strategy", "train"]
+
+
+class TrainingTask(Protocol):
+    """What a model kind supplies to :func:`train`.
+
+    Attributes
+    ----------
+    kind : str
+        ``"cyclegan"``, ``"midnet"``, ... (written to ``state.json``).
+    settings : cyclesem.config.common.TrainSettings
+        Steps, batch, seed and the checkpoint / sample / log intervals.
+    progress_keys : tuple of str
+        The losses shown on the progress bar (all are logged to ``losses.csv``).
+    """
+
+    kind: str
+    settings: object
+    progress_keys: tuple = ()
+
+    def config_dict(self) -> dict:
+        """The resolved config (with a top-level ``"kind"``) for ``config.json``."""
+
+    def build_model(self):
+        """A compiled ``keras.Model`` whose variables and optimizer variables all exist.
+
+        Called inside the distribution strategy's scope.
+        """
+
+    def optimizers(self, model) -> dict:
+        """The model's optimizers by name; their variables are checkpointed."""
+
+    def completed_steps(self, model) -> int:
+        """Steps the model has trained (a model variable, restored with checkpoints)."""
+
+    def dataset(self, start_step: int):
+        """A ``tf.data.Dataset`` of the batches for steps ``start_step .. settings.steps - 1``."""
+
+    def export_model(self, model):
+        """The float32 enhancement network saved as ``generator.keras``."""
+
+    def sample_rows(self, model) -> list:
+        """Preview rows of 2-D images (normalised units) for ``samples/step_N.png``."""
+
+    # Optional: tasks with validation data also define
+    #   best_metric: str                      (a key of validate's scores, higher is better)
+    #   validate(model) -> dict[str, float]   ({} when there is no validation data)
+    # and their settings a ``validate_every`` interval in steps.
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """Where a call of :func:`train` ended (of ``steps``), the trained model, and its best-score metric."""
+
+    step: int
+    seconds: float
+    run_dir: Path
+    model: object = field(default=None, repr=False)
+    steps: int | None = None
+    best_metric: str | None = None
+
+
+def choose_strategy():
+    """``MirroredStrategy`` over all GPUs when there are several, else the default strategy."""
+    tf = require_tensorflow()
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
+    return tf.distribute.get_strategy()
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+def _checkpoint_variables(task, model) -> dict:
+    """Everything a checkpoint holds: the model's variables and each optimizer's."""
+    groups = {"model": list(model.variables)}
+    for name, optimizer in task.optimizers(model).items():
+        groups[f"optimizer.{name}"] = list(optimizer.variables)
+    return groups
+
+
+class _Session:
+    """The bookkeeping of one call of :func:`train`: what to write and when."""
+
+    def __init__(self, task, model, run_dir: Path, start_step: int, log: Callable[[str], None]):
+        self.task, self.model, self.run_dir, self.log = task, model, run_dir, log
+        self.settings = task.settings
+        self.step = start_step
+        self.saved_step = self.sampled_step = None
+        self.previous_seconds = float(read_state(run_dir).get("seconds", 0.0)) if start_step else 0.0
+        self.started = time.monotonic()
+        self.losses = LossLog(run_dir, start_step)
+        self.best = read_state(run_dir).get("best") if start_step else None
+
+    @property
+    def seconds(self) -> float:
+        return self.previous_seconds + time.monotonic() - self.started
+
+    def after_step(self, logs: dict) -> None:
+        self.step += 1
+        every = self.settings
+        row = {}
+        if self.step % every.log_every == 0 or self.step == every.steps:
+            row.update((k, float(v)) for k, v in logs.items())
+        if hasattr(self.task, "validate") and (self.step % every.validate_every == 0
+                                               or self.step == every.steps):
+            row.update(self.validate())
+        if row:
+            self.losses.add(self.step, self.seconds, row)
+        if self.step % every.sample_every == 0:
+            self.write_sample()
+        if self.step % every.checkpoint_every == 0:
+            self.save()
+
+    def validate(self) -> dict:
+        """Score the model on the task's validation data; export it as ``best.keras`` if best so far."""
+        scores = {k: float(v) for k, v in self.task.validate(self.model).items()}
+        if not scores:
+            return {}
+        key = self.task.best_metric
+        improved = self.best is None or scores[key] > self.best[key]
+        if improved:
+            exported = self.task.export_model(self.model)
+            write_atomic(self.run_dir / BEST_MODEL_FILE, exported.save)
+            self.best = {"step": self.step, **scores}
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in scores.items())
+        self.log(f"step {self.step}: validation {shown}" + (" (best so far)" if improved else ""))
+        return {f"val_{k}": v for k, v in scores.items()}
+
+    def write_sample(self) -> None:
+        if self.sampled_step == self.step:
+            return
+        rows = self.task.sample_rows(self.model)
+        write_png(self.run_dir / SAMPLES / f"step_{self.step:06d}.png", grid_image(rows))
+        self.sampled_step = self.step
+
+    def save(self, *, finished: bool = False) -> None:
+        """Checkpoint, exported network, losses and state, each written atomically."""
+        checkpoint = checkpoint_path(self.run_dir, self.step)
+        if self.saved_step != self.step:
+            checkpoint = save_checkpoint(_checkpoint_variables(self.task, self.model), self.run_dir,
+                                         self.step, keep=self.settings.keep_checkpoints)
+            exported = self.task.export_model(self.model)
+            write_atomic(self.run_dir / MODEL_FILE, exported.save)
+            self.saved_step = self.step
+        self.losses.flush()
+        state = {
+            "step": self.step, "steps": self.settings.steps, "kind": self.task.kind,
+            "seconds": round(self.seconds, 1), "finished": finished,
+            "checkpoint": checkpoint.relative_to(self.run_dir).as_posix(),
+        }
+        write_json(self.run_dir / STATE_FILE, state | ({"best": self.best} if self.best else {}))
+
+
+def _callback(session: _Session, bar):
+    keras = require_keras()
+
+    class RunnerCallback(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            logs = logs or {}
+            session.after_step(logs)
+            bar.update(1)
+            shown = getattr(session.task, "progress_keys", None) or list(logs)[:4]
+            bar.set_postfix({k: f"{float(logs[k]):.3g}" for k in shown if k in logs}, refresh=False)
+
+    return RunnerCallback()
+
+
+def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=None,
+          progress: bool = True, log: Callable[[str], None] | None = None) -> TrainingResult:
+    """Train ``task``'s model in ``run_dir`` up to ``task.settings.steps`` steps.
+
+    Parameters
+    ----------
+    task : TrainingTask
+        The model kind's parts (see :class:`TrainingTask`).
+    run_dir : str or os.PathLike
+        The run folder. A new run needs it empty or absent
+        (:func:`prepare_run_folder` first); ``resume`` continues from its
+        latest checkpoint.
+    resume : bool
+        Restore the latest checkpoint and continue from its step.
+    strategy : tf.distribute.Strategy, optional
+        Defaults to :func:`choose_strategy`.
+    progress : bool
+        Show a progress bar.
+    log : callable, optional
+        Receives one-line messages (default: written above the progress bar).
+
+    Returns
+    -------
+    TrainingResult
+
+    Raises
+    ------
+    KeyboardInterrupt
+        After saving a checkpoint at the last completed step.
+    """
+    from tqdm.auto import tqdm
+
+    keras = require_keras()
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log = log or tqdm.write
+    settings = task.settings
+    strategy = strategy or choose_strategy()
+    if settings.batch % strategy.num_replicas_in_sync:
+        raise CyclesemError(f"the batch ({settings.batch}) must be a multiple of the number of "
+                            f"devices ({strategy.num_replicas_in_sync})")
+    keras.utils.set_random_seed(settings.seed)
+    with strategy.scope():
+        model = task.build_model()
+    start = _resume_step(task, model, run_dir, log) if resume else 0
+    write_json(run_dir / CONFIG_FILE, task.config_dict())
+    session = _Session(task, model, run_dir, start, log)
+    if start < settings.steps:
+        with tqdm(total=settings.steps, initial=start, unit="step", disable=not progress,
+                  dynamic_ncols=True) as bar:
+            try:
+                model.fit(task.dataset(start), epochs=1, steps_per_epoch=settings.steps - start,
+                          shuffle=False, verbose=0, callbacks=[_callback(session, bar)])
+            except KeyboardInterrupt:
+                session.step = task.completed_steps(model)
+                session.save()
+                log(f"Interrupted: checkpoint saved at step {session.step} in {run_dir}")
+                raise
+    session.step = task.completed_steps(model)
+    session.write_sample()
+    session.save(finished=session.step >= settings.steps)
+    return TrainingResult(session.step, session.seconds, run_dir, model, settings.steps,
+                          getattr(task, "best_metric", None))
+
+
+def _resume_step(task, model, run_dir: Path, log) -> int:
+    checkpoint = latest_checkpoint(run_dir)
+    if checkpoint is None:
+        log(f"{run_dir}: no checkpoint yet, starting from step 0")
+        return 0
+    step = restore_checkpoint(_checkpoint_variables(task, model), checkpoint)
+    log(f"Resuming from step {step} ({checkpoint.name})")
+    return step

@@ -1,0 +1,123 @@
+"""One way to create, start and resume the training of any model kind.
+
+:func:`task_for` turns a resolved config into its kind's runner task with the
+training data the config names loaded (:class:`~cyclesem.train.cyclegan.CycleGanTask`
+for ``"cyclegan"``, :class:`~cyclesem.train.supervised.SupervisedTask` for
+``"midnet"`` and ``"nafnet"``). :func:`run_training` starts a new run or
+continues one; :func:`resume_training` rebuilds the config saved in a run
+folder and continues it. The CLI, the demo and the experiments all train
+through these functions.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from cyclesem.config import config_from_dict
+from cyclesem.errors import CyclesemError
+from cyclesem.train.run_folder import CONFIG_FILE, check_new_run_folder, prepare_run_folder, read_json
+
+__all__ = ["resume_training", "run_training", "saved_config", "task_for"]
+
+Log = Callable[[str], None]
+
+
+def task_for(config, *, log: Log | None = None, progress: bool = False):
+    """The training task of ``config.kind``, with the training data ``config.data`` names loaded.
+
+    Parameters
+    ----------
+    config : CycleGanConfig or SupervisedConfig
+        A resolved config (:func:`cyclesem.config.resolve_config`).
+    log : callable, optional
+        Receives one line per skipped file or pair and the counts loaded.
+    progress : bool
+        Show a progress bar while loading pairs.
+
+    Returns
+    -------
+    CycleGanTask or SupervisedTask
+
+    Raises
+    ------
+    CyclesemError
+        If the data does not load (see :func:`cyclesem.data.images.load_unpaired`
+        and :func:`cyclesem.data.pairs.load_training_pairs`).
+    """
+    from cyclesem.data.images import echo_failures, load_unpaired
+
+    if config.kind == "cyclegan":
+        from cyclesem.train.cyclegan import CycleGanTask
+
+        blurry, clear = load_unpaired(config.data, log=log)
+        return CycleGanTask(config, blurry, clear)
+    from cyclesem.data.pairs import load_training_pairs
+    from cyclesem.train.supervised import SupervisedTask
+
+    data = load_training_pairs(config, progress=progress)
+    echo_failures(data.failures, "pair(s) that did not load", log)
+    if log is not None:
+        log(f"{len(data.train.pairs)} training pair(s), {len(data.validation.pairs)} validation "
+            f"pair(s){' (registered)' if config.data.register else ''}")
+    return SupervisedTask(config, data.train.pairs, data.validation.pairs)
+
+
+def saved_config(run_dir: str | os.PathLike, *, steps: int | None = None):
+    """The config saved in a run folder, rebuilt as its kind's config (``steps`` replaced if given).
+
+    Raises
+    ------
+    CyclesemError
+        If the folder holds no ``config.json`` or it does not build.
+    """
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise CyclesemError(f"not a run folder (no {CONFIG_FILE})", run_dir)
+    return config_from_dict(read_json(path), {"train": {"steps": steps}}, source=str(path))
+
+
+def run_training(config, run_dir: str | os.PathLike, *, resume: bool = False, overwrite: bool = False,
+                 progress: bool = True, log: Log | None = None, strategy=None):
+    """Train ``config``'s model in ``run_dir``: a new run, or the run there continued.
+
+    A new run checks the folder first (:func:`cyclesem.train.run_folder.check_new_run_folder`),
+    then loads the data, then empties the folder and trains.
+
+    Parameters
+    ----------
+    config : CycleGanConfig or SupervisedConfig
+        The resolved config.
+    run_dir : str or os.PathLike
+        The run folder.
+    resume : bool
+        Continue from the folder's latest checkpoint.
+    overwrite : bool
+        A new run may replace an earlier run in ``run_dir``.
+    progress : bool
+        Show progress bars.
+    log : callable, optional
+        Receives one-line messages.
+    strategy : tf.distribute.Strategy, optional
+        See :func:`cyclesem.train.runner.train`.
+
+    Returns
+    -------
+    cyclesem.train.runner.TrainingResult
+    """
+    from cyclesem.train.runner import train
+
+    if not resume:
+        check_new_run_folder(run_dir, overwrite=overwrite)
+    task = task_for(config, log=log, progress=progress)
+    if not resume:
+        prepare_run_folder(run_dir, overwrite=overwrite)
+    return train(task, run_dir, resume=resume, strategy=strategy, progress=progress, log=log)
+
+
+def resume_training(run_dir: str | os.PathLike, *, steps: int | None = None, progress: bool = True,
+                    log: Log | None = None, strategy=None):
+    """Continue the run in ``run_dir`` (any model kind) from its latest checkpoint, to ``steps`` if given."""
+    return run_training(saved_config(run_dir, steps=steps), run_dir, resume=True, progress=progress,
+                        log=log, strategy=strategy)

@@ -1,0 +1,122 @@
+"""Tests for cyclesem.restore.enhance: files keep format, bit depth, metadata and info bar."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+from tests.conftest import shared_path
+from tests.restore.test_runs import make_run
+
+from cyclesem import io
+from cyclesem.restore.enhance import enhance_file, output_path
+from cyclesem.errors import CyclesemError
+from cyclesem.restore.runs import load_run
+from cyclesem.restore.tiling import TileSpec
+
+SMALL_TILES = TileSpec(tile=64, margin=8, blend=16)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return load_run(make_run(tmp_path_factory.mktemp("enhance") / "run"))
+
+
+def micrograph(shape, seed=0) -> np.ndarray:
+    """A textured float image in [0.1, 0.9]."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    image = 0.5 + 0.25 * np.sin(xx / 5.0) * np.cos(yy / 7.0) + 0.1 * rng.random(shape)
+    return image.astype(np.float32).clip(0.1, 0.9)
+
+
+def with_info_bar(content: np.ndarray, rows: int = 20) -> np.ndarray:
+    """``content`` with a black band of white 'text' below it, as instruments draw."""
+    bar = np.zeros((rows, content.shape[1]), np.float32)
+    bar[rows // 3 : rows // 3 + 6, 10:60] = 1.0
+    bar[rows // 3 : rows // 3 + 6, 80:90] = 1.0
+    return np.concatenate([content, bar])
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_enhanced(source: Path, target: Path) -> tuple[io.SemImage, io.SemImage]:
+    """Common checks: same format, dtype, shape and info bar; changed content."""
+    before, after = io.read_image(source), io.read_image(target)
+    assert after.info.format == before.info.format
+    assert after.info.dtype == before.info.dtype and after.info.bit_depth == before.info.bit_depth
+    assert after.pixels.shape == before.pixels.shape
+    assert after.info.info_bar_rows == before.info.info_bar_rows
+    np.testing.assert_array_equal(after.info_bar_raw, before.info_bar_raw)
+    assert np.abs(after.content - before.content).max() > 0.01
+    return before, after
+
+
+@pytest.mark.parametrize("suffix, dtype", [(".png", "uint8"), (".tif", "uint16"), (".png", "uint16")])
+def test_enhancement_keeps_format_bit_depth_and_info_bar(run, tmp_path, suffix, dtype):
+    source = io.write_image(tmp_path / f"in{suffix}", with_info_bar(micrograph((100, 120))), dtype=dtype)
+    assert io.read_image(source).info.info_bar_rows == 20
+    fingerprint = digest(source)
+    target = enhance_file(run, source, tmp_path / "out" / source.name, tile=SMALL_TILES)
+    check_enhanced(source, target)
+    assert digest(source) == fingerprint
+
+
+def test_enhancement_equals_run_enhance_on_the_content(run, tmp_path):
+    source = io.write_image(tmp_path / "in.tif", micrograph((90, 70)), dtype="float32")
+    target = enhance_file(run, source, tmp_path / "out.tif", tile=SMALL_TILES)
+    expected = run.enhance(io.read_image(source).content, tile=SMALL_TILES)
+    np.testing.assert_allclose(io.read_image(target).pixels, expected, atol=1e-6)
+
+
+@pytest.mark.shared_data
+def test_real_fei_tiff_keeps_metadata_and_info_bar_bytes(run, tmp_path):
+    source = shared_path("sem-denoise", "noisy") / "001.tif"
+    fingerprint = digest(source)
+    target = enhance_file(run, source, tmp_path / "001.tif")
+    before, after = check_enhanced(source, target)
+    assert before.info.info_bar_rows > 0 and before.info.vendor == "fei"
+    assert after.info.pixel_size == before.info.pixel_size
+    assert after.info.beam_voltage == before.info.beam_voltage
+    with tifffile.TiffFile(source) as original, tifffile.TiffFile(target) as enhanced:
+        assert enhanced.fei_metadata == original.fei_metadata
+        for code in (34680, 34682):
+            tag_in, tag_out = original.pages.first.tags.get(code), enhanced.pages.first.tags.get(code)
+            assert (tag_in is None) == (tag_out is None)
+            if tag_in is not None:
+                assert tag_out.value == tag_in.value
+    assert digest(source) == fingerprint
+
+
+def test_existing_output_is_kept_unless_overwrite(run, tmp_path):
+    source = io.write_image(tmp_path / "a" / "in.png", micrograph((40, 40)), dtype="uint8")
+    target = io.write_image(tmp_path / "b" / "in.png", np.zeros((40, 40), np.float32), dtype="uint8")
+    with pytest.raises(CyclesemError, match="exists"):
+        enhance_file(run, source, target)
+    assert io.read_image(target).pixels.max() == 0
+    enhance_file(run, source, target, overwrite=True)
+    assert io.read_image(target).pixels.max() > 0
+
+
+def test_output_never_replaces_the_input(run, tmp_path):
+    source = io.write_image(tmp_path / "in.png", micrograph((40, 40)), dtype="uint8")
+    fingerprint = digest(source)
+    with pytest.raises(CyclesemError, match="replace the input"):
+        enhance_file(run, source, source, overwrite=True)
+    with pytest.raises(CyclesemError, match="own folder"):
+        output_path(source, tmp_path / "." / "")
+    assert output_path(source, tmp_path / "out") == tmp_path / "out" / "in.png"
+    assert digest(source) == fingerprint
+
+
+def test_unreadable_input_is_a_clear_error(run, tmp_path):
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(b"II*\x00" + bytes(20))
+    with pytest.raises(CyclesemError, match="broken.tif"):
+        enhance_file(run, broken, tmp_path / "out" / "broken.tif")
+    assert not (tmp_path / "out" / "broken.tif").exists()

@@ -23,9 +23,10 @@ import tifffile
 from cyclesem.errors import CyclesemError
 from cyclesem.export.card import citations_for, model_card, summary
 from cyclesem.export.cover import cover_image, encode_png
-from cyclesem.export.files import check_target, temporary_sibling
+from cyclesem.export.files import check_target
 from cyclesem.export.metadata import STRIDE, NetworkInfo
 from cyclesem.export.runtime import load_onnx
+from cyclesem.io.outputs import write_atomic
 from cyclesem.restore.runs import enhance_tiled
 from cyclesem.restore.tiling import TileSpec
 
@@ -96,14 +97,7 @@ def build_package(
     with tempfile.TemporaryDirectory(prefix="cyclesem-bioimageio-") as folder:
         files = _write_files(Path(folder), network, crop, Path(onnx_path), keras_path)
         descr = _description(network.info, files, authors, license)
-        temp = temporary_sibling(out)
-        try:
-            spec.save_bioimageio_package(descr, output_path=temp)
-            os.replace(temp, out)
-        except OSError as exc:
-            raise CyclesemError(f"cannot write the package ({exc.strerror or exc})", out) from None
-        finally:
-            temp.unlink(missing_ok=True)
+        write_atomic(out, lambda temp: spec.save_bioimageio_package(descr, output_path=temp))
     return out
 
 

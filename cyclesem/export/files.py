@@ -1,14 +1,13 @@
-"""Atomic writing of exported files (a temporary sibling renamed into place)."""
+"""The export commands' output-file policy (files are written by :func:`cyclesem.io.outputs.write_atomic`)."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 from cyclesem.errors import CyclesemError
 
-__all__ = ["check_target", "temporary_sibling", "write_bytes"]
+__all__ = ["check_target"]
 
 
 def check_target(path: str | os.PathLike, overwrite: bool) -> Path:
@@ -41,20 +40,3 @@ def check_target(path: str | os.PathLike, overwrite: bool) -> Path:
     except OSError as exc:
         raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", path.parent) from None
     return path
-
-
-def temporary_sibling(path: Path) -> Path:
-    """A fresh name beside ``path`` (same folder, so a rename is atomic)."""
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
-
-
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (readers see the old or the new file)."""
-    temp = temporary_sibling(path)
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    except OSError as exc:
-        raise CyclesemError(f"cannot write ({exc.strerror or exc})", path) from None
-    finally:
-        temp.unlink(missing_ok=True)

@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from cyclesem.errors import CyclesemError
-from cyclesem.export.files import check_target, temporary_sibling, write_bytes
+from cyclesem.export.files import check_target
 from cyclesem.export.metadata import STRIDE, NetworkInfo
+from cyclesem.io.outputs import write_atomic
 
 __all__ = ["OPSET", "INPUT_NAME", "OUTPUT_NAME", "export_network", "export_run", "export_model_file"]
 
@@ -62,21 +63,21 @@ def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overw
     if policy != "float32":
         raise CyclesemError(f"only float32 networks export to ONNX, this one is {policy}")
     network(np.zeros((1, STRIDE, STRIDE, 1), np.float32), training=False)  # export needs a called model
-    temp = temporary_sibling(path)
-    try:
-        with _quiet():
-            network.export(str(temp), format="onnx", verbose=False, opset_version=OPSET)
-        model = onnx.load(str(temp))
-    except Exception as exc:  # noqa: BLE001 - a converter failure is reported, not raised raw
-        raise CyclesemError(f"ONNX conversion failed ({' '.join(str(exc).split())[:300]})", path) from None
-    finally:
-        temp.unlink(missing_ok=True)
-    _name_output(model)
-    model.doc_string = f"cyclesem {info.kind} enhancement network {info.name}: {info.source}"
-    onnx.helper.set_model_props(model, info.to_metadata())
-    onnx.checker.check_model(model)
-    write_bytes(path, model.SerializeToString())
-    return path
+
+    def convert(temp: Path) -> None:
+        try:
+            with _quiet():
+                network.export(str(temp), format="onnx", verbose=False, opset_version=OPSET)
+            model = onnx.load(str(temp))
+        except Exception as exc:  # noqa: BLE001 - a converter failure is reported, not raised raw
+            raise CyclesemError(f"ONNX conversion failed ({' '.join(str(exc).split())[:300]})", path) from None
+        _name_output(model)
+        model.doc_string = f"cyclesem {info.kind} enhancement network {info.name}: {info.source}"
+        onnx.helper.set_model_props(model, info.to_metadata())
+        onnx.checker.check_model(model)
+        onnx.save(model, str(temp))
+
+    return write_atomic(path, convert)
 
 
 def export_run(run, path: str | os.PathLike, *, overwrite: bool = False) -> Path:

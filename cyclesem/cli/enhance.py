@@ -24,7 +24,12 @@ DEFAULT_TILE = 512
     help="Tile side in pixels (a multiple of 16); smaller tiles use less memory.",
 )
 def command(run, inputs, out_dir, overwrite, tile):
-    """Enhance image files (or folders of them) with the trained RUN folder.
+    """Enhance image files (or folders of them) with RUN: a trained run folder,
+    an ONNX file or a bioimage.io package zip from `cyclesem export`.
+
+    ONNX files and packages need onnxruntime only, not TensorFlow
+    (`pip install 'cyclesem[onnx]'`); onnxruntime's CUDA provider is used when
+    it is installed and a GPU is present.
 
     Outputs keep each input's name, format, bit depth, metadata and info bar;
     inputs are never touched, and --out may not be an input's own folder. A
@@ -34,11 +39,11 @@ def command(run, inputs, out_dir, overwrite, tile):
 
     from cyclesem import io
     from cyclesem.restore.enhance import enhance_file, output_path
-    from cyclesem.restore.runs import load_run
+    from cyclesem.export.runtime import load_network
 
     spec = _tile_spec(tile)
     files = io.list_images(inputs)
-    loaded = load_run(run)
+    loaded = load_network(run)
     _make_folder(out_dir)
     failures: list[tuple[str, str]] = []
     targets: set[Path] = set()

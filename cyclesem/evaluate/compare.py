@@ -160,12 +160,13 @@ def _compare_item(item: Item, methods: list[Method], collected: _Collected, *, r
         blurry, clear = _load_pair(item)
         psf = _load_psf(item.psf) if any(m.needs_psf for m in methods) and item.psf is not None else None
         shift = estimate_shift(clear, blurry) if register else None
+        reference = no_reference_scores(clear)
+        example = report.start_example(item.name, blurry, clear) if keep_example else None
     except Exception as exc:  # noqa: BLE001 - a bad image is reported, the rest goes on
         collected.failures.append((item.name, describe_problem(exc)))
         bar.update(len(methods))
         return
-    collected.references.append(no_reference_scores(clear))
-    example = report.start_example(item.name, blurry, clear) if keep_example else None
+    collected.references.append(reference)
     for method in methods:
         bar.set_postfix_str(f"{item.name} / {method.name}", refresh=False)
         try:

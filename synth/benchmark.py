@@ -36,7 +36,7 @@ from tqdm import tqdm
 from cyclesem import __version__
 from cyclesem.config import to_dict
 from cyclesem.errors import CyclesemError
-from cyclesem.io.outputs import building_folder
+from cyclesem.io.outputs import building_folder, check_output_folder
 from cyclesem.io import list_images, read_image, write_image
 from synth.degrade import degrade
 from synth.phantoms import PHANTOM_KINDS, make_phantom
@@ -44,6 +44,7 @@ from synth.recipes import Recipe, draw, load_recipe
 
 __all__ = ["make_benchmark", "tile_positions"]
 
+BENCHMARK_ITEMS = ("train", "test", "manifest.json")  # what a benchmark folder holds
 ROLES = (("train", "blurry"), ("train", "clear"), ("test", "blurry"), ("test", "clear"))
 
 
@@ -120,7 +121,8 @@ def make_benchmark(
     _check_options(out_dir, seed, source_dir, n_phantoms, size, test_fraction, overwrite)
     sources = _file_sources(Path(source_dir)) if source_dir is not None else _phantom_sources(n_phantoms, seed)
     order, n_test = _plan(len(sources), test_fraction, seed)
-    with building_folder(out_dir, overwrite=overwrite) as temp:
+    policy = {"owned": BENCHMARK_ITEMS, "what": "a benchmark", "inputs": (source_dir,) if source_dir else ()}
+    with building_folder(out_dir, overwrite=overwrite, **policy) as temp:
         manifest = _header(recipe, seed, size, test_fraction, source_dir, n_phantoms)
         _write_sources(temp, [sources[i] for i in order], n_test, recipe, seed, size, manifest, on_skip, progress)
         _check_roles(manifest["images"], n_test > 0, out_dir)
@@ -152,6 +154,8 @@ def _check_options(out_dir: Path, seed, source_dir, n_phantoms, size, test_fract
         raise CyclesemError("; ".join(problems))
     if out_dir.exists() and not overwrite:
         raise CyclesemError("exists (use --overwrite to replace it)", out_dir)
+    check_output_folder(out_dir, overwrite, owned=BENCHMARK_ITEMS, what="a benchmark",
+                        inputs=(source_dir,) if source_dir else ())
     if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file())):
         raise CyclesemError("exists and is not a benchmark folder; refusing to replace it", out_dir)
 

@@ -23,8 +23,17 @@ DEFAULT_TILE = 512
     "--tile", type=int, default=DEFAULT_TILE, show_default=True,
     help="Tile side in pixels (a multiple of 16); smaller tiles use less memory.",
 )
-def command(run, inputs, out_dir, overwrite, tile):
+@click.option(
+    "--where-blurry", is_flag=True,
+    help="Restore only where the image is out of focus (`cyclesem focus`): the result is blended in "
+    "with a smooth weight, 0 up to 3 px of blur (output = input there), 1 from 3.5 px; "
+    "in-focus images are copied unchanged.",
+)
+def command(run, inputs, out_dir, overwrite, tile, where_blurry):
     """Enhance image files (or folders of them) with the trained RUN folder.
+
+    RUN may also name a classical method that needs no PSF ("blind",
+    "unsharp"; see `cyclesem compare`).
 
     Outputs keep each input's name, format, bit depth, metadata and info bar;
     inputs are never touched, and --out may not be an input's own folder. A
@@ -34,11 +43,10 @@ def command(run, inputs, out_dir, overwrite, tile):
 
     from cyclesem import io
     from cyclesem.enhance import enhance_file, output_path
-    from cyclesem.runs import load_run
 
     spec = _tile_spec(tile)
     files = io.list_images(inputs)
-    loaded = load_run(run)
+    loaded = _load(run, where_blurry)
     _make_folder(out_dir)
     failures: list[tuple[str, str]] = []
     targets: set[Path] = set()
@@ -53,6 +61,22 @@ def command(run, inputs, out_dir, overwrite, tile):
     summary = f"{done} of {len(files)} file(s) enhanced into {out_dir} with {loaded.describe()}"
     click.echo(summary, err=True)
     report_failures(failures, len(files))
+
+
+def _load(run: Path, where_blurry: bool):
+    """A run folder, or a classical method by name; wrapped to act only where blurred if asked."""
+    from cyclesem.compare import BUILTIN_METHODS
+    from cyclesem.restore.selective import FunctionRestorer, SelectiveRestorer
+    from cyclesem.runs import load_run
+
+    method = BUILTIN_METHODS.get(str(run))
+    if method is not None and not run.is_dir():
+        if method.needs_psf:
+            raise click.BadParameter(f"{run} needs a PSF; use blind, unsharp or a run folder", param_hint="RUN")
+        loaded = FunctionRestorer(method.name, lambda image: method.restore(image, None), method.details)
+    else:
+        loaded = load_run(run)
+    return SelectiveRestorer(loaded) if where_blurry else loaded
 
 
 def _tile_spec(tile: int):

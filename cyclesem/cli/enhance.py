@@ -26,8 +26,8 @@ DEFAULT_TILE = 512
 @click.option(
     "--where-blurry", is_flag=True,
     help="Restore only where the image is out of focus (`cyclesem focus`): the result is blended in "
-    "with a smooth weight, 0 up to 3 px of blur (output = input there), 1 from 3.5 px; "
-    "in-focus images are copied unchanged.",
+    "with a smooth weight, 0 up to 2.5 px of blur (output = input there), 1 from 3 px; "
+    "images judged in focus are copied unchanged.",
 )
 def command(run, inputs, out_dir, overwrite, tile, where_blurry):
     """Enhance image files (or folders of them) with the trained RUN folder.

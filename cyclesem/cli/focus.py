@@ -22,15 +22,18 @@ COLUMNS = ("file", "verdict", "median_px", "p90_px", "max_px", "blurred_fraction
     help="Folder for focus.csv and one <name>_defocus.png per image (written whole at the end).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out folder.")
-@click.option("--cell", type=click.IntRange(min=16), default=64, show_default=True, help="Map grid cell side (px).")
+@click.option(
+    "--cell", type=click.IntRange(min=16), default=None,
+    help="Map grid cell side (px); default an eighth of the shorter side, within 16..64.",
+)
 def command(inputs, out_dir, overwrite, cell):
     """Map the local blur of image files (or folders of them) and give a verdict each.
 
     The map is the local blur width in pixels (standard deviation of a
     Gaussian PSF, the instrument's own sharpness included: sharp SEM images
-    read about 1 to 2.5 px) on a grid of --cell px. Verdicts: "in focus" when
-    at most 10% of the area is wider than 3 px, "out of focus" when at least
-    90% is, "partly" in between, "no detail" when no edge stands above the
+    read about 1 to 2.3 px at the median) on a coarse grid, smoothed.
+    Verdicts: "in focus" when at most 15% of the area is wider than 2.5 px,
+    "out of focus" when at least 90% is, "partly" in between, "no detail" when no edge stands above the
     noise. Without --out the CSV goes to standard output; with --out it goes
     to DIR/focus.csv beside the maps. A file that fails is reported at the
     end, one line each, and the exit status is non-zero.

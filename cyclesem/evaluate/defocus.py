@@ -20,7 +20,7 @@ that lines and dots, common in SEM, are not mistaken for sharper edges).
 3. at each point, measures ``M(s)`` at the scales :data:`SCALES` (noise power
    removed) and fits ``log M`` against ``log(sigma**2 + s**2)`` by least squares
    over the candidate widths :data:`WIDTHS`, ``p`` bounded to [1, 3];
-4. takes the weighted median width per grid cell, fills cells without edges
+4. takes a low weighted quantile of the widths per grid cell (:data:`CELL_QUANTILE`), fills cells without edges
    from their neighbours and smooths the grid.
 
 The width is the *total* local blur, the instrument's own sharpness included:
@@ -50,6 +50,7 @@ __all__ = [
     "VERDICTS",
     "DefocusMap",
     "defocus_map",
+    "default_cell",
     "edge_widths",
     "verdict",
 ]
@@ -61,12 +62,15 @@ WIDTHS = tuple(np.round(np.arange(0.0, 12.01, 0.1), 2))
 EDGE_SNR = 6.0
 """An edge point's gradient must exceed the noise's gradient std this many times."""
 DETECT_SCALE = 1.5
-MIN_POINTS = 12
+MIN_POINTS = 30
 """Fewer edge points than this leave a cell to be filled from its neighbours."""
+CELL_QUANTILE = 0.25
+"""Weighted quantile of the point widths that stands for a cell: low, because blur widens every
+edge of a region while the scene's own smooth shading only adds wide points."""
 
-SHARP_WIDTH = 3.0
-"""px: cells of the map wider than this are out of focus (sharp real SEM: 1 to 2.5)."""
-IN_FOCUS_FRACTION = 0.1
+SHARP_WIDTH = 2.5
+"""px: the map wider than this is out of focus (sharp real SEM read 1 to 2.3 px at the median)."""
+IN_FOCUS_FRACTION = 0.15
 """At most this fraction of the area blurred: the image is ``in focus``."""
 OUT_OF_FOCUS_FRACTION = 0.9
 """At least this fraction blurred: ``out of focus``; in between: ``partly``."""
@@ -144,15 +148,20 @@ def verdict(defocus: DefocusMap) -> str:
     return "out of focus" if fraction >= OUT_OF_FOCUS_FRACTION else "partly"
 
 
-def defocus_map(image, *, cell: int = 64, noise_sigma: float | None = None) -> DefocusMap:
+def default_cell(shape: tuple[int, int]) -> int:
+    """Grid cell side for an image: an eighth of the shorter side, within 16..64 px."""
+    return int(np.clip(min(shape) // 8, 16, 64))
+
+
+def defocus_map(image, *, cell: int | None = None, noise_sigma: float | None = None) -> DefocusMap:
     """Estimate the local blur width of ``image`` on a grid of ``cell`` px.
 
     Parameters
     ----------
     image : array_like
         2-D image, at least 3 * 16 px on each side.
-    cell : int
-        Grid cell side (px), at least 16.
+    cell : int, optional
+        Grid cell side (px), at least 16; :func:`default_cell` when omitted.
     noise_sigma : float, optional
         Known white-noise std; estimated from the image when omitted.
 
@@ -166,6 +175,7 @@ def defocus_map(image, *, cell: int = 64, noise_sigma: float | None = None) -> D
         For a non-2-D, too small or non-finite image, or a cell under 16 px.
     """
     image = _as_image(image)
+    cell = default_cell(image.shape) if cell is None else int(cell)
     if cell < 16:
         raise ValueError(f"cell must be at least 16 px, got {cell}")
     sigma = estimate_noise_sigma(image) if noise_sigma is None else float(noise_sigma)
@@ -240,7 +250,7 @@ def _fit_widths(log_magnitude: np.ndarray) -> np.ndarray:
 
 
 def _cell_medians(cell_rows, cell_cols, widths, weights, grid_shape) -> np.ndarray:
-    """Weighted median width per cell; NaN where fewer than :data:`MIN_POINTS` points fall."""
+    """Weighted :data:`CELL_QUANTILE` width per cell; NaN where fewer than :data:`MIN_POINTS` points fall."""
     grid = np.full(grid_shape, np.nan)
     index = cell_rows * grid_shape[1] + cell_cols
     order = np.lexsort((widths, index))
@@ -251,7 +261,7 @@ def _cell_medians(cell_rows, cell_cols, widths, weights, grid_shape) -> np.ndarr
         if end - start < MIN_POINTS:
             continue
         cumulative = np.cumsum(weights[start:end])
-        middle = int(np.searchsorted(cumulative, 0.5 * cumulative[-1]))
+        middle = int(np.searchsorted(cumulative, CELL_QUANTILE * cumulative[-1]))
         grid.flat[index[start]] = widths[start + middle]
     return grid
 

@@ -6,8 +6,9 @@
 between), and returns ``input + weight * (restored - input)``:
 
 - where the weight is 0 the output is the input, bit for bit;
-- an image with weight 0 everywhere (in focus) is returned unchanged, and the
-  restorer is not even called;
+- an image whose verdict is ``in focus`` (:func:`cyclesem.evaluate.defocus.verdict`),
+  or whose weight is 0 everywhere, is returned unchanged, and the restorer is
+  not even called;
 - any restorer works: a callable ``image -> restored image`` of the same shape
   (a classical method, a run folder's ``Run.enhance``, a pretrained model).
 
@@ -23,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from cyclesem.evaluate.defocus import SHARP_WIDTH, DefocusMap, defocus_map
+from cyclesem.evaluate.defocus import SHARP_WIDTH, DefocusMap, defocus_map, verdict
 
 __all__ = ["BLEND_LOW", "BLEND_HIGH", "Selective", "blend_weight", "restore_where_blurry", "SelectiveRestorer", "FunctionRestorer"]
 
@@ -78,11 +79,14 @@ def restore_where_blurry(
     Returns
     -------
     Selective
-        ``image``: float32, equal to the input wherever ``weight == 0``.
+        ``image``: float32, equal to the input wherever ``weight == 0`` (everywhere
+        for an image judged in focus).
     """
     image = np.asarray(image, np.float32)
     defocus = defocus_map(image) if defocus is None else defocus
     weight = blend_weight(defocus.full(), low, high)
+    if verdict(defocus) == "in focus":
+        weight = np.zeros_like(weight)
     if not weight.any():
         return Selective(image.copy(), weight, defocus, restored=False)
     restored = np.asarray(restore(image), np.float32)

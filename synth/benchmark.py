@@ -8,6 +8,8 @@
       test/blurry/    degraded tiles   } paired by identical file name
       test/clear/     clear tiles      }
       test/psf/<stem>.npy              the true PSF (float32) of each test image
+      test/blurmap/<stem>.npy          with a ``[varying]`` blur: its true local
+                                       width per pixel (float32, px)
       manifest.json   recipe, seed, version; per image its split, role, source,
                       tile and every drawn parameter
 
@@ -260,12 +262,21 @@ def _write_tile(temp: Path, name: str, tile, split, roles, recipe, rng) -> list[
             (temp / "test" / "psf").mkdir(parents=True, exist_ok=True)
             np.save(temp / psf_file, params.psf())
             entry["psf"] = psf_file
+            if params.varying_kind != "none":
+                entry["blur_map"] = _save_blur_map(temp, name, params.blur_map(tile.shape))
         entries.append(entry)
     if "clear" in roles:
         file = f"{split}/clear/{name}.tif"
         write_image(temp / file, tile, dtype="uint16")
         entries.append({"file": file, "split": split, "role": "clear"})
     return entries
+
+
+def _save_blur_map(temp: Path, name: str, widths: np.ndarray) -> str:
+    file = f"test/blurmap/{name}.npy"
+    (temp / "test" / "blurmap").mkdir(parents=True, exist_ok=True)
+    np.save(temp / file, widths)
+    return file
 
 
 def _check_roles(images: list[dict], with_test: bool, out_dir: Path) -> None:

@@ -23,13 +23,22 @@ DEFAULT_TILE = 512
     "--tile", type=int, default=DEFAULT_TILE, show_default=True,
     help="Tile side in pixels (a multiple of 16); smaller tiles use less memory.",
 )
-def command(run, inputs, out_dir, overwrite, tile):
+@click.option(
+    "--where-blurry", is_flag=True,
+    help="Restore only where the image is out of focus (`cyclesem focus`): the result is blended in "
+    "with a smooth weight, 0 up to 2.5 px of blur (output = input there), 1 from 3 px; "
+    "images judged in focus are copied unchanged.",
+)
+def command(run, inputs, out_dir, overwrite, tile, where_blurry):
     """Enhance image files (or folders of them) with RUN: a trained run folder,
     an ONNX file or a bioimage.io package zip from `cyclesem export`.
 
     ONNX files and packages need onnxruntime only, not TensorFlow
     (`pip install 'cyclesem[onnx]'`); onnxruntime's CUDA provider is used when
     it is installed and a GPU is present.
+
+    RUN may also name a classical method that needs no PSF ("blind",
+    "unsharp"; see `cyclesem compare`).
 
     Outputs keep each input's name, format, bit depth, metadata and info bar;
     inputs are never touched, and --out may not be an input's own folder. A
@@ -39,11 +48,10 @@ def command(run, inputs, out_dir, overwrite, tile):
 
     from cyclesem import io
     from cyclesem.restore.enhance import enhance_file, output_path
-    from cyclesem.export.runtime import load_network
 
     spec = _tile_spec(tile)
     files = io.list_images(inputs)
-    loaded = load_network(run)
+    loaded = _load(run, where_blurry)
     _make_folder(out_dir)
     failures: list[tuple[str, str]] = []
     targets: set[Path] = set()
@@ -58,6 +66,22 @@ def command(run, inputs, out_dir, overwrite, tile):
     summary = f"{done} of {len(files)} file(s) enhanced into {out_dir} with {loaded.describe()}"
     click.echo(summary, err=True)
     report_failures(failures, len(files))
+
+
+def _load(run: Path, where_blurry: bool):
+    """A run folder, ONNX file, package or classical method by name; wrapped to act only where blurred if asked."""
+    from cyclesem.evaluate.methods import BUILTIN_METHODS
+    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.selective import FunctionRestorer, SelectiveRestorer
+
+    method = BUILTIN_METHODS.get(str(run))
+    if method is not None and not run.is_dir():
+        if method.needs_psf:
+            raise click.BadParameter(f"{run} needs a PSF; use blind, unsharp or a run folder", param_hint="RUN")
+        loaded = FunctionRestorer(method.name, lambda image: method.restore(image, None), method.details)
+    else:
+        loaded = load_network(run)
+    return SelectiveRestorer(loaded) if where_blurry else loaded
 
 
 def _tile_spec(tile: int):

@@ -56,12 +56,17 @@ def write_image(
     ------
     CyclesemError
         If the file exists (and not ``overwrite``), the extension is not an
-        image format, or the format cannot hold the dtype.
+        image format, the format cannot hold the dtype, or ``content`` holds
+        NaN or infinity (never written as zeros).
     """
     path = Path(path)
     kind = _output_format(path)
     out_dtype = _output_dtype(kind, like, dtype, path)
-    frame = _assemble_frame(np.asarray(content), like, out_dtype)
+    content = np.asarray(content)
+    if content.dtype.kind in "fc" and not np.isfinite(content).all():
+        raise CyclesemError("the result holds non-finite values (NaN or infinity); nothing was written "
+                            "(was the network trained to NaN losses?)", path)
+    frame = _assemble_frame(content, like, out_dtype)
     tags = like.info.vendor_tags if like is not None and kind == "tiff" else ()
     if path.is_dir():
         raise CyclesemError("is a folder; give an output file name", path)
@@ -129,7 +134,7 @@ def _from_float(pixels: np.ndarray, out_dtype: np.dtype, out: np.ndarray | None 
             out[rows] = pixels[rows]
             continue
         info = np.iinfo(out_dtype)
-        scaled = np.round(np.nan_to_num(pixels[rows].astype(np.float64)) * info.max)
+        scaled = np.round(pixels[rows].astype(np.float64) * info.max)
         out[rows] = np.clip(scaled, info.min, info.max)
     return out
 

@@ -9,6 +9,7 @@ unless asked.
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,7 @@ def write_image(
     if path.exists() and not overwrite:
         raise CyclesemError("exists (use --overwrite)", path)
     def encode(temporary: Path) -> None:
-        with open(temporary, "xb") as handle:
+        with open(temporary, "x+b") as handle:
             _encode(frame, kind, tags, path, handle)
 
     write_atomic(path, encode)
@@ -144,8 +145,12 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
     if kind == "tiff":
         import tifffile
 
-        extratags = [(code, tiff_dtype, count, raw, True) for code, tiff_dtype, count, raw in tags]
+        # tifffile appends a NUL to ASCII values: such tags go as UNDEFINED (7), then get their type back
+        as_is = {code for code, tiff_dtype, _, raw in tags if tiff_dtype == 2 and not raw.endswith(b"\0")}
+        extratags = [(code, 7 if code in as_is else tiff_dtype, count, raw, True)
+                     for code, tiff_dtype, count, raw in tags]
         tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags)
+        _restore_ascii_types(handle, as_is)
         return
     import cv2
 
@@ -156,3 +161,23 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
         raise CyclesemError(f"could not encode the image as {kind.upper()}", path)
     handle.write(encoded.data)
 
+
+
+def _restore_ascii_types(handle, codes: set[int]) -> None:
+    """Set the first IFD's entries of ``codes`` back to type ASCII (2), so vendor tags keep their bytes."""
+    if not codes:
+        return
+    handle.seek(0)
+    head = handle.read(8)
+    order = "<" if head[:2] == b"II" else ">"
+    if struct.unpack(order + "H", head[2:4])[0] != 42:
+        return  # BigTIFF: the tags keep type UNDEFINED
+    offset = struct.unpack(order + "I", head[4:8])[0]
+    handle.seek(offset)
+    count = struct.unpack(order + "H", handle.read(2))[0]
+    entries = handle.read(12 * count)
+    for index in range(count):
+        code, tiff_dtype = struct.unpack_from(order + "HH", entries, 12 * index)
+        if code in codes and tiff_dtype == 7:
+            handle.seek(offset + 2 + 12 * index + 2)
+            handle.write(struct.pack(order + "H", 2))

@@ -69,13 +69,14 @@ def write_image(
                             "(was the network trained to NaN losses?)", path)
     frame = _assemble_frame(content, like, out_dtype)
     tags = like.info.vendor_tags if like is not None and kind == "tiff" else ()
+    layout = dict(like.info.tiff_layout) if like is not None and kind == "tiff" else {}
     if path.is_dir():
         raise CyclesemError("is a folder; give an output file name", path)
     if path.exists() and not overwrite:
         raise CyclesemError("exists (use --overwrite)", path)
     def encode(temporary: Path) -> None:
         with open(temporary, "x+b") as handle:
-            _encode(frame, kind, tags, path, handle)
+            _encode(frame, kind, tags, path, handle, layout)
 
     write_atomic(path, encode)
     return path
@@ -140,7 +141,7 @@ def _from_float(pixels: np.ndarray, out_dtype: np.dtype, out: np.ndarray | None 
     return out
 
 
-def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
+def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle, layout: dict | None = None) -> None:
     """Write the file's bytes to ``handle``; the same pixels always give the same bytes."""
     if kind == "tiff":
         import tifffile
@@ -149,7 +150,8 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
         as_is = {code for code, tiff_dtype, _, raw in tags if tiff_dtype == 2 and not raw.endswith(b"\0")}
         extratags = [(code, 7 if code in as_is else tiff_dtype, count, raw, True)
                      for code, tiff_dtype, count, raw in tags]
-        tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags)
+        tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags,
+                         **(layout or {}))
         _restore_ascii_types(handle, as_is)
         return
     import cv2

@@ -41,3 +41,15 @@ def test_real_fei_tag_is_unchanged(tmp_path):
     image = read_image(files[0])
     out = write_image(tmp_path / "out.tif", image.content, like=image)
     assert vendor_tag(out) == vendor_tag(files[0])
+
+
+def test_resolution_unit_and_subfile_type_come_back(tmp_path):
+    source = tmp_path / "res.tif"
+    tifffile.imwrite(source, np.full((40, 48), 1000, np.uint16), photometric="minisblack",
+                     resolution=((33, 1), (33, 1)), resolutionunit=3, subfiletype=0)
+    image = read_image(source)
+    out = write_image(tmp_path / "out.tif", image.content, like=image)
+    with tifffile.TiffFile(out) as tif:
+        tags = tif.pages.first.tags
+        assert tags[282].value == (33, 1) and tags[283].value == (33, 1)
+        assert int(tags[296].value) == 3 and 254 in tags

@@ -126,6 +126,7 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
             raw = _tiff_samples(page)
             meta = vendor_metadata(tif, data)
             meta["bit_depth"] = page.bitspersample
+            meta["tiff_layout"] = _tiff_layout(page)
     except CyclesemError:
         raise
     except Exception as exc:  # noqa: BLE001 - tifffile raises many kinds on damaged files
@@ -136,6 +137,19 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
     if raw.ndim not in (2, 3):
         raise CyclesemError(f"TIFF holds a {raw.ndim}-D array; only single 2-D images are supported", path)
     return raw, meta
+
+
+def _tiff_layout(page) -> tuple[tuple[str, Any], ...]:
+    """Resolution (rationals), its unit and the subfile type, for writing them back unchanged."""
+    tags = page.tags
+    layout = []
+    if 282 in tags and 283 in tags:
+        layout.append(("resolution", (tuple(tags[282].value), tuple(tags[283].value))))
+    if 296 in tags:
+        layout.append(("resolutionunit", int(tags[296].value)))
+    if 254 in tags:
+        layout.append(("subfiletype", int(tags[254].value)))
+    return tuple(layout)
 
 
 def _tiff_samples(page) -> np.ndarray | None:

@@ -72,3 +72,14 @@ def test_compare_reports_a_tiny_pair_and_still_writes_the_report(tmp_path):
     assert (tmp_path / "r" / "report.html").is_file()
     rows = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
     assert len(rows) == 4  # header and the three good pairs
+
+
+def test_two_run_folders_with_one_name_get_rows_of_their_own(tmp_path):
+    from tests.restore.test_runs import make_run
+
+    from cyclesem.evaluate.methods import resolve_methods
+
+    first, second = make_run(tmp_path / "a" / "run"), make_run(tmp_path / "b" / "run")
+    methods, failures = resolve_methods(["identity", str(first), str(second)])
+    assert not failures
+    assert [m.name for m in methods] == ["identity", str(first), str(second)]

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent / "evaluate"))
-from test_defocus import blurred, composite, sharp_image  # noqa: E402
+from tests.evaluate.test_defocus import blurred, composite, sharp_image  # noqa: E402
 
 from cyclesem import io  # noqa: E402
 from cyclesem.cli import main  # noqa: E402

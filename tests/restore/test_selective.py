@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_defocus import composite, sharp_image
+from tests.evaluate.test_defocus import composite, sharp_image
 
 from cyclesem.restore.classical import unsharp_mask
 from cyclesem.restore.selective import FunctionRestorer, SelectiveRestorer, blend_weight, restore_where_blurry

@@ -38,10 +38,10 @@ def command(inputs, out_dir, overwrite, cell):
     to DIR/focus.csv beside the maps. A file that fails is reported at the
     end, one line each, and the exit status is non-zero.
     """
-    from cyclesem.folders import check_output_folder
+    from cyclesem.io.outputs import check_output_folder
 
     if out_dir is not None:
-        check_output_folder(out_dir, overwrite)  # refuse before any work
+        check_output_folder(out_dir, overwrite, inputs=inputs)  # refuse before any work
     paths, failures = _list(inputs)
     rows, pictures = [], {}
     for path in paths:
@@ -104,7 +104,7 @@ def _cell(value) -> str:
 
 
 def _write_folder(out_dir: Path, overwrite: bool, rows: list[dict], pictures: dict[str, bytes]) -> None:
-    from cyclesem.folders import building_folder
+    from cyclesem.io.outputs import building_folder
 
     names = [row["map"] for row in rows]
     if len(set(names)) != len(names):

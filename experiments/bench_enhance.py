@@ -21,9 +21,18 @@ Per image size (a fresh subprocess running :func:`cyclesem.restore.enhance.enhan
 - peak memory: the subprocess's resident high-water mark (``VmHWM``), and its
   resident size once the run is loaded (TensorFlow and the network).
 
+Runtimes (``--runtimes keras onnx``, the default): the same generator runs as
+the Keras run folder (TensorFlow) and as its ONNX export (``cyclesem export``,
+onnxruntime, no TensorFlow in the subprocess), on the same images, one after
+the other for each size and tile; the ``ratio`` lines give ONNX over Keras
+megapixels per second for each. The ``forward`` line times the two networks
+alone on one tile in this process, in alternation round after round (so both
+see the same load on a shared machine), and gives the ratio of the medians.
+
 Run it niced, the machine is shared::
 
     nice .venv/bin/python -m experiments.bench_enhance --sizes 2048 8192 --tiles 256 512 1024
+    nice .venv/bin/python -m experiments.bench_enhance --sizes 2048 4096 --tiles 512
 """
 
 from __future__ import annotations
@@ -51,7 +60,9 @@ def parse_args(argv=None):
     parser.add_argument("--tile", type=int, default=DEFAULT_TILE,
                         help="largest tile side for the other sizes (cyclesem enhance's default)")
     parser.add_argument("--preset", default="small", help="generator preset (tiny, small, paper)")
-    parser.add_argument("--child", nargs=4, metavar=("RUN", "INPUT", "OUTPUT", "TILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--runtimes", nargs="+", choices=("keras", "onnx"), default=["keras", "onnx"],
+                        help="run the network with TensorFlow (the run folder) and/or onnxruntime (its ONNX export)")
+    parser.add_argument("--child", nargs=4, metavar=("MODEL", "INPUT", "OUTPUT", "TILE"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -66,14 +77,17 @@ def memory_mb() -> dict:
     return fields
 
 
-def child(run_dir: str, input_path: str, output_path: str, tile: int) -> None:
-    """Enhance one file and print timings and memory as JSON (runs in a subprocess)."""
+def child(model: str, input_path: str, output_path: str, tile: int) -> None:
+    """Enhance one file and print timings and memory as JSON (runs in a subprocess).
+
+    ``model`` is a run folder (Keras) or an ONNX file (onnxruntime).
+    """
     from cyclesem import io
+    from cyclesem.export.runtime import load_network
     from cyclesem.restore.enhance import enhance_file
-    from cyclesem.restore.runs import load_run
     from cyclesem.restore.tiling import TilePlan, TileSpec
 
-    run = load_run(run_dir)
+    run = load_network(model)
     loaded = memory_mb()
     stamps: list[tuple[float, int]] = []
     start = time.perf_counter()
@@ -170,12 +184,13 @@ def write_input(path: Path, size: int) -> None:
     tifffile.imwrite(path, image)
 
 
-def measure(run_dir: Path, folder: Path, size: int, tile: int) -> dict:
+def measure(model: Path, folder: Path, size: int, tile: int) -> dict:
     """Enhance a ``size`` x ``size`` image in a subprocess; return its report."""
-    source, target = folder / f"in{size}.tif", folder / f"out{size}_{tile}.tif"
+    runtime = "onnx" if model.suffix == ".onnx" else "keras"
+    source, target = folder / f"in{size}.tif", folder / f"out{size}_{tile}_{runtime}.tif"
     if not source.exists():
         write_input(source, size)
-    command = [sys.executable, "-m", "experiments.bench_enhance", "--child", str(run_dir), str(source), str(target), str(tile)]
+    command = [sys.executable, "-m", "experiments.bench_enhance", "--child", str(model), str(source), str(target), str(tile)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     before = matmul_gflops()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False, cwd=PROJECT)
@@ -184,7 +199,7 @@ def measure(run_dir: Path, folder: Path, size: int, tile: int) -> dict:
         raise SystemExit(f"child failed for {size} px, tile {tile}:\n{done.stderr[-3000:]}")
     target.unlink()
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"size": size, "tile": tile, "matmul": (before + after) / 2, **report}
+    return {"runtime": runtime, "size": size, "tile": tile, "matmul": (before + after) / 2, **report}
 
 
 def summarise(report: dict, flops_per_tile: float) -> dict:
@@ -194,7 +209,7 @@ def summarise(report: dict, flops_per_tile: float) -> dict:
     gflops = flops_per_tile * steady_tiles / steady / 1e9
     pixels = report["size"] ** 2
     return {
-        **{k: report[k] for k in ("size", "tile", "tile_shape", "tiles")},
+        **{k: report[k] for k in ("runtime", "size", "tile", "tile_shape", "tiles")},
         "seconds": round(report["seconds"], 1),
         "MP/s end-to-end": round(pixels / report["seconds"] / 1e6, 3),
         "MP/s steady": round(pixels * steady_tiles / report["tiles"] / steady / 1e6, 3),
@@ -207,6 +222,48 @@ def summarise(report: dict, flops_per_tile: float) -> dict:
     }
 
 
+def export_onnx(run_dir: Path) -> Path:
+    """The run's network as ONNX (what ``cyclesem export RUN --format onnx`` writes)."""
+    from cyclesem.export.onnx import export_run
+    from cyclesem.restore.runs import load_run
+
+    return export_run(load_run(run_dir), run_dir.parent / "net.onnx")
+
+
+def forward_ratio(run_dir: Path, onnx_path: Path, tile_shape, rounds: int = 7) -> dict:
+    """Median seconds per tile of the Keras graph and the ONNX session, timed in alternation."""
+    from cyclesem.export.runtime import load_onnx
+    from cyclesem.restore.runs import load_run
+
+    runtimes = {"keras": load_run(run_dir).forward, "onnx": load_onnx(onnx_path).forward}
+    tile = np.random.default_rng(0).random((1, *tile_shape), dtype=np.float32)
+    times = {name: [] for name in runtimes}
+    for name, forward in runtimes.items():
+        forward(tile)  # trace / warm up
+    for _ in range(rounds):
+        for name, forward in runtimes.items():
+            start = time.perf_counter()
+            forward(tile)
+            times[name].append(time.perf_counter() - start)
+    medians = {name: float(np.median(values)) for name, values in times.items()}
+    megapixels = np.prod(tile_shape) / 1e6
+    return {"tile_shape": list(tile_shape), **{f"{name} MP/s": round(megapixels / m, 3) for name, m in medians.items()},
+            "onnx/keras": round(medians["keras"] / medians["onnx"], 2)}
+
+
+def ratios(summaries: list[dict]) -> list[dict]:
+    """ONNX over Keras megapixels per second, per size and tile measured with both."""
+    by_key = {(s["runtime"], s["size"], s["tile"]): s for s in summaries}
+    lines = []
+    for (runtime, size, tile), onnx in by_key.items():
+        keras = by_key.get(("keras", size, tile))
+        if runtime == "onnx" and keras is not None:
+            lines.append({"size": size, "tile": tile, **{
+                f"onnx/keras {key}": round(onnx[key] / keras[key], 2)
+                for key in ("MP/s end-to-end", "MP/s steady")}})
+    return lines
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.child:
@@ -215,13 +272,25 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench_enhance_") as temp:
         folder = Path(temp)
         network = make_run(folder / "run", args.preset)
-        reports = [measure(folder / "run", folder, args.sizes[0], tile) for tile in args.tiles]
-        reports += [measure(folder / "run", folder, size, args.tile) for size in args.sizes[1:]]
+        models = ([folder / "run"] if "keras" in args.runtimes else []) + (
+            [export_onnx(folder / "run")] if "onnx" in args.runtimes else [])
+        jobs = [(size, tile) for tile in args.tiles for size in args.sizes[:1]]
+        jobs += [(size, args.tile) for size in args.sizes[1:]]
         print(f"generator '{args.preset}': {conv_flops(network, (64, 64)) / 64**2 / 1e3:.1f} kFLOP per pixel")
-        for report in reports:
-            print(json.dumps(summarise(report, conv_flops(network, report["tile_shape"]))), flush=True)
-        for shape in sorted({tuple(r["tile_shape"]) for r in reports}):
-            print(json.dumps({"efficiency": efficiency(folder / "run", shape)}), flush=True)
+        reports, summaries = [], []
+        for size, tile in jobs:
+            for model in models:
+                reports.append(measure(model, folder, size, tile))
+                summaries.append(summarise(reports[-1], conv_flops(network, reports[-1]["tile_shape"])))
+                print(json.dumps(summaries[-1]), flush=True)
+        for line in ratios(summaries):
+            print(json.dumps({"ratio": line}), flush=True)
+        if len(models) == 2:
+            for shape in sorted({tuple(r["tile_shape"]) for r in reports}):
+                print(json.dumps({"forward": forward_ratio(*models, shape)}), flush=True)
+        if "keras" in args.runtimes:
+            for shape in sorted({tuple(r["tile_shape"]) for r in reports}):
+                print(json.dumps({"efficiency": efficiency(folder / "run", shape)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@
       test/blurry/    degraded tiles   } paired by identical file name
       test/clear/     clear tiles      }
       test/psf/<stem>.npy              the true PSF (float32) of each test image
+      test/blurmap/<stem>.npy          with a ``[varying]`` blur: its true local
+                                       width per pixel (float32, px)
       manifest.json   recipe, seed, version; per image its split, role, source,
                       tile and every drawn parameter
 
@@ -36,7 +38,7 @@ from tqdm import tqdm
 from cyclesem import __version__
 from cyclesem.config import to_dict
 from cyclesem.errors import CyclesemError
-from cyclesem.io.outputs import building_folder
+from cyclesem.io.outputs import building_folder, check_output_folder
 from cyclesem.io import list_images, read_image, write_image
 from synth.degrade import degrade
 from synth.phantoms import PHANTOM_KINDS, make_phantom
@@ -44,6 +46,7 @@ from synth.recipes import Recipe, draw, load_recipe
 
 __all__ = ["make_benchmark", "tile_positions"]
 
+BENCHMARK_ITEMS = ("train", "test", "manifest.json")  # what a benchmark folder holds
 ROLES = (("train", "blurry"), ("train", "clear"), ("test", "blurry"), ("test", "clear"))
 
 
@@ -120,7 +123,8 @@ def make_benchmark(
     _check_options(out_dir, seed, source_dir, n_phantoms, size, test_fraction, overwrite)
     sources = _file_sources(Path(source_dir)) if source_dir is not None else _phantom_sources(n_phantoms, seed)
     order, n_test = _plan(len(sources), test_fraction, seed)
-    with building_folder(out_dir, overwrite=overwrite) as temp:
+    policy = {"owned": BENCHMARK_ITEMS, "what": "a benchmark", "inputs": (source_dir,) if source_dir else ()}
+    with building_folder(out_dir, overwrite=overwrite, **policy) as temp:
         manifest = _header(recipe, seed, size, test_fraction, source_dir, n_phantoms)
         _write_sources(temp, [sources[i] for i in order], n_test, recipe, seed, size, manifest, on_skip, progress)
         _check_roles(manifest["images"], n_test > 0, out_dir)
@@ -152,6 +156,8 @@ def _check_options(out_dir: Path, seed, source_dir, n_phantoms, size, test_fract
         raise CyclesemError("; ".join(problems))
     if out_dir.exists() and not overwrite:
         raise CyclesemError("exists (use --overwrite to replace it)", out_dir)
+    check_output_folder(out_dir, overwrite, owned=BENCHMARK_ITEMS, what="a benchmark",
+                        inputs=(source_dir,) if source_dir else ())
     if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file())):
         raise CyclesemError("exists and is not a benchmark folder; refusing to replace it", out_dir)
 
@@ -256,12 +262,21 @@ def _write_tile(temp: Path, name: str, tile, split, roles, recipe, rng) -> list[
             (temp / "test" / "psf").mkdir(parents=True, exist_ok=True)
             np.save(temp / psf_file, params.psf())
             entry["psf"] = psf_file
+            if params.varying_kind != "none":
+                entry["blur_map"] = _save_blur_map(temp, name, params.blur_map(tile.shape))
         entries.append(entry)
     if "clear" in roles:
         file = f"{split}/clear/{name}.tif"
         write_image(temp / file, tile, dtype="uint16")
         entries.append({"file": file, "split": split, "role": "clear"})
     return entries
+
+
+def _save_blur_map(temp: Path, name: str, widths: np.ndarray) -> str:
+    file = f"test/blurmap/{name}.npy"
+    (temp / "test" / "blurmap").mkdir(parents=True, exist_ok=True)
+    np.save(temp / file, widths)
+    return file
 
 
 def _check_roles(images: list[dict], with_test: bool, out_dir: Path) -> None:

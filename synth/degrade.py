@@ -2,7 +2,8 @@
 
 Order of the chain, as an SEM forms an image:
 
-1. blur by the beam's PSF (:mod:`synth.blur`, one FFT pair);
+1. blur by the beam's PSF (:mod:`synth.blur`, one FFT pair), then by a blur
+   that varies across the image if any (:mod:`synth.varying`);
 2. fog and charging glow (:mod:`synth.fog`, coarse random fields);
 3. scan jitter and drift (:func:`synth.noise.scan_distortion`, one remap);
 4. shot and detector noise (:func:`synth.noise.sem_noise`);
@@ -22,6 +23,7 @@ import numpy as np
 from synth import fog, noise
 from synth.blur import blur
 from cyclesem.restore.classical.psf import disk_psf, gaussian_psf
+from synth.varying import blur_map, varying_blur
 
 __all__ = ["BLUR_KINDS", "Degradation", "degrade"]
 
@@ -56,6 +58,18 @@ class Degradation:
     dead: float = 0.0
     spikes: float = 0.0
     bits: int = 16
+    varying_kind: str = "none"
+    varying_sharp: float = 0.0
+    varying_blurred: float = 0.0
+    varying_angle: float = 0.0
+    varying_focus: float = 0.0
+
+    def blur_map(self, shape: tuple[int, int]) -> np.ndarray:
+        """The varying part's local Gaussian width per pixel (px; :func:`synth.varying.blur_map`)."""
+        return blur_map(
+            self.varying_kind, shape, sharp=self.varying_sharp, blurred=self.varying_blurred,
+            angle=self.varying_angle, focus=self.varying_focus,
+        )
 
     def psf(self) -> np.ndarray:
         """The blur kernel (float32, sums to 1); a one-pixel delta for ``none``."""
@@ -95,6 +109,8 @@ def degrade(image: np.ndarray, params: Degradation, rng: np.random.Generator, *,
         out = blur(image, params.psf(), workers=workers)
     else:
         out = np.array(image, np.float32)
+    if params.varying_kind != "none":
+        out = varying_blur(out, params.blur_map(out.shape))
     _fog(out, params, rng)
     if params.jitter > 0 or params.drift_x != 0 or params.drift_y != 0:
         out = noise.scan_distortion(out, rng, jitter=params.jitter, drift_x=params.drift_x, drift_y=params.drift_y)

@@ -1,6 +1,7 @@
 """Recipes: the range ``[lo, hi]`` of every degradation parameter.
 
-A recipe is a TOML file with three optional tables, ``[blur]``, ``[fog]`` and
+A recipe is a TOML file with four optional tables, ``[blur]``, ``[varying]``
+(blur that changes across the image, :mod:`synth.varying`), ``[fog]`` and
 ``[noise]``; a parameter left out keeps its neutral default (no blur, no fog, no
 noise). The packaged recipes live in ``synth/recipes/*.toml``
 (:func:`recipe_names`); users may pass their own file, for example::
@@ -39,8 +40,9 @@ import numpy as np
 from cyclesem.config import build, load_mapping
 from cyclesem.errors import CyclesemError
 from synth.degrade import BLUR_KINDS, Degradation
+from synth.varying import VARYING_KINDS
 
-__all__ = ["Recipe", "BlurRanges", "FogRanges", "NoiseRanges", "load_recipe", "recipe_names", "draw", "RECIPE_DIR"]
+__all__ = ["Recipe", "BlurRanges", "VaryingRanges", "FogRanges", "NoiseRanges", "load_recipe", "recipe_names", "draw", "RECIPE_DIR"]
 
 RECIPE_DIR = Path(__file__).resolve().parent / "recipes"
 
@@ -83,6 +85,30 @@ class BlurRanges:
         if not self.kinds:
             problems.append("'kinds' must name at least one blur kind")
         limits = {"sigma": (0, 64), "aspect": (0.05, 1), "angle": (-360, 360), "radius": (0, 64), "softness": (0, 16)}
+        return problems + _range_problems(self, limits)
+
+
+@dataclass(frozen=True)
+class VaryingRanges:
+    """Blur that varies across the image, on top of ``[blur]`` (:func:`synth.varying.blur_map`).
+
+    ``kinds``: ``none``, ``tilt`` or ``patches``, drawn uniformly; ``sharp`` and
+    ``blurred``: Gaussian widths (px) of the in-focus and most blurred parts;
+    ``angle``: tilt direction (degrees); ``focus``: fraction in focus (tilt).
+    """
+
+    kinds: tuple[str, ...] = ("none",)
+    sharp: Range = (0.0, 0.0)
+    blurred: Range = (3.0, 3.0)
+    angle: Range = (0.0, 360.0)
+    focus: Range = (0.4, 0.4)
+
+    def check(self) -> list[str]:
+        """Problems with these settings (empty when valid)."""
+        problems = [f"varying kind '{k}' is not one of {', '.join(VARYING_KINDS)}" for k in self.kinds if k not in VARYING_KINDS]
+        if not self.kinds:
+            problems.append("'kinds' must name at least one varying kind")
+        limits = {"sharp": (0, 16), "blurred": (0, 16), "angle": (-360, 360), "focus": (0, 0.95)}
         return problems + _range_problems(self, limits)
 
 
@@ -151,6 +177,7 @@ class Recipe:
     name: str = "custom"
     description: str = ""
     blur: BlurRanges = BlurRanges()
+    varying: VaryingRanges = VaryingRanges()
     fog: FogRanges = FogRanges()
     noise: NoiseRanges = NoiseRanges()
 
@@ -198,6 +225,7 @@ def draw(recipe: Recipe, rng: np.random.Generator) -> Degradation:
     noise = {name: _uniform(rng, getattr(n, name)) for name in ("dose", "detector", "jitter", "drift", "dead", "spikes")}
     drift_angle = float(rng.uniform(0.0, 2.0 * math.pi))
     blur = _blur_params(kind, sigma, aspect, angle, radius, softness)
+    blur |= _varying_params(recipe.varying, rng)
     drift = noise.pop("drift")
     return Degradation(
         blur_kind=kind,
@@ -227,6 +255,15 @@ def _blur_params(kind: str, sigma: float, aspect: float, angle: float, radius: f
     if kind == "astigmatism":
         return zero | {"radius_x": radius, "radius_y": radius * aspect, "angle": angle, "softness": softness}
     return zero
+
+
+def _varying_params(v: VaryingRanges, rng: np.random.Generator) -> dict:
+    """The ``varying_*`` parameters; no draws at all for a recipe without ``[varying]`` (old seeds keep their images)."""
+    if v.kinds == ("none",):
+        return {}
+    kind = v.kinds[int(rng.integers(len(v.kinds)))]
+    values = {name: _uniform(rng, getattr(v, name)) for name in ("sharp", "blurred", "angle", "focus")}
+    return {"varying_kind": kind} | {f"varying_{name}": value for name, value in values.items()}
 
 
 def _uniform(rng: np.random.Generator, bounds: Range) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -23,23 +24,52 @@ DEFAULT_TILE = 512
     "--tile", type=int, default=DEFAULT_TILE, show_default=True,
     help="Tile side in pixels (a multiple of 16); smaller tiles use less memory.",
 )
-def command(run, inputs, out_dir, overwrite, tile):
-    """Enhance image files (or folders of them) with the trained RUN folder.
+@click.option(
+    "--where-blurry", is_flag=True,
+    help="Restore only where the image is out of focus (`cyclesem focus`): the result is blended in "
+    "with a smooth weight, 0 up to 2.5 px of blur (output = input there), 1 from 3 px; "
+    "images judged in focus are copied unchanged.",
+)
+def command(run, inputs, out_dir, overwrite, tile, where_blurry):
+    """Enhance image files (or folders of them) with RUN: a trained run folder,
+    an ONNX file or a bioimage.io package zip from `cyclesem export`.
+
+    ONNX files and packages need onnxruntime only, not TensorFlow
+    (`pip install 'cyclesem[onnx]'`); onnxruntime's CUDA provider is used when
+    it is installed and a GPU is present.
+
+    RUN may also name a classical method that needs no PSF ("blind",
+    "unsharp"; see `cyclesem compare`).
 
     Outputs keep each input's name, format, bit depth, metadata and info bar;
     inputs are never touched, and --out may not be an input's own folder. A
     file that fails is reported at the end; the others are still written.
     """
-    from tqdm import tqdm
-
     from cyclesem import io
-    from cyclesem.restore.enhance import enhance_file, output_path
-    from cyclesem.restore.runs import load_run
-
     spec = _tile_spec(tile)
     files = io.list_images(inputs)
-    loaded = load_run(run)
+    loaded = _load(run, where_blurry)
+    made = not Path(out_dir).exists()
     _make_folder(out_dir)
+    try:
+        failures = _enhance_all(files, loaded, Path(out_dir), overwrite, spec)
+    except BaseException:
+        _remove_if_empty(out_dir, made)
+        raise
+    if len(failures) == len(files):
+        _remove_if_empty(out_dir, made)
+    done = len(files) - len(failures)
+    summary = f"{done} of {len(files)} file(s) enhanced into {out_dir} with {loaded.describe()}"
+    click.echo(summary, err=True)
+    report_failures(failures, len(files))
+
+
+def _enhance_all(files, loaded, out_dir: Path, overwrite: bool, spec) -> list[tuple[str, str]]:
+    """Enhance every file; the failures ``(path, problem)``, the others written."""
+    from tqdm import tqdm
+
+    from cyclesem.restore.enhance import enhance_file, output_path
+
     failures: list[tuple[str, str]] = []
     targets: set[Path] = set()
     for path in tqdm(files, desc="enhance", unit="file", dynamic_ncols=True):
@@ -49,10 +79,23 @@ def command(run, inputs, out_dir, overwrite, tile):
                 enhance_file(loaded, path, target, overwrite=overwrite, tile=spec, progress=tile_bar)
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
                 failures.append((str(path), _problem(exc, path)))
-    done = len(files) - len(failures)
-    summary = f"{done} of {len(files)} file(s) enhanced into {out_dir} with {loaded.describe()}"
-    click.echo(summary, err=True)
-    report_failures(failures, len(files))
+    return failures
+
+
+def _load(run: Path, where_blurry: bool):
+    """A run folder, ONNX file, package or classical method by name; wrapped to act only where blurred if asked."""
+    from cyclesem.evaluate.methods import BUILTIN_METHODS
+    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.selective import FunctionRestorer, SelectiveRestorer
+
+    method = BUILTIN_METHODS.get(str(run))
+    if method is not None and not run.is_dir():
+        if method.needs_psf:
+            raise click.BadParameter(f"{run} needs a PSF; use blind, unsharp or a run folder", param_hint="RUN")
+        loaded = FunctionRestorer(method.name, lambda image: method.restore(image, None), method.details)
+    else:
+        loaded = load_network(run)
+    return SelectiveRestorer(loaded) if where_blurry else loaded
 
 
 def _tile_spec(tile: int):
@@ -69,12 +112,21 @@ def _tile_spec(tile: int):
 
 
 def _make_folder(folder: Path) -> None:
+    """Make ``folder`` and check it can be written, before any work is done."""
     from cyclesem.errors import CyclesemError
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", folder) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CyclesemError("the output folder is not writable (permission denied)", folder)
+
+
+def _remove_if_empty(folder: Path, made: bool) -> None:
+    """Remove an output folder this command made and left empty."""
+    if made and Path(folder).is_dir() and not any(Path(folder).iterdir()):
+        Path(folder).rmdir()
 
 
 def _unique(target: Path, targets: set[Path], source: Path) -> Path:

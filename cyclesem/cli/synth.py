@@ -10,7 +10,7 @@ import click
 from cyclesem.cli._common import report_failures
 from cyclesem.errors import CyclesemError
 
-PACKAGED_RECIPES = ("demo", "fog", "gaussian", "hybrid", "sem_noise")  # synth/recipes/*.toml
+PACKAGED_RECIPES = ("demo", "fog", "gaussian", "hybrid", "sem_noise", "spatially_varying")  # synth/recipes/*.toml
 
 
 @click.command("synth")
@@ -32,7 +32,8 @@ def command(recipe, source, phantoms, out, seed, size, test_fraction, overwrite)
 
     Writes OUT/train/{blurry,clear} (unpaired: from disjoint source images),
     OUT/test/{blurry,clear} (paired by file name), OUT/test/psf/<name>.npy (the
-    true PSF of each test image) and OUT/manifest.json (recipe, seed, and every
+    true PSF of each test image; OUT/test/blurmap/<name>.npy its true local blur
+    width when the recipe has a [varying] blur) and OUT/manifest.json (recipe, seed, and every
     drawn parameter). Same inputs and seed give identical files. An unreadable
     source image is skipped and reported at the end (exit status 1).
     """

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import tomllib
 import typing
@@ -128,11 +129,12 @@ def _convert(hint, value) -> tuple[bool, Any]:
 def _convert_scalar(hint, value) -> tuple[bool, Any]:
     if hint is bool:
         return isinstance(value, bool), value
-    if hint is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
+    if hint is int:  # a 64-bit integer: TensorFlow and numpy take no larger
+        ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
         return ok, value
-    if hint is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is float:  # finite: nan and inf train to black images in silence
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 2**1023
+        ok = ok and math.isfinite(value)
         return ok, float(value) if ok else None
     if hint is str:
         return isinstance(value, str), value
@@ -147,6 +149,8 @@ def _describe(hint) -> str:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
     if origin is tuple:
         return "a list"
+    if hint in (int, float):
+        return {int: "an integer below 2**63", float: "a finite number"}[hint]
     return getattr(hint, "__name__", str(hint))
 
 
@@ -178,11 +182,13 @@ def load_mapping(path: str | os.PathLike) -> dict:
     except OSError as exc:
         raise CyclesemError(f"cannot read config file ({exc.strerror or exc})", path) from None
     try:
-        if path.endswith(".json"):
-            return json.loads(raw.decode("utf-8"))
-        return tomllib.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CyclesemError(f"not a valid config file: {exc}", path) from None
+        mapping = json.loads(raw.decode("utf-8")) if path.endswith(".json") else tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise CyclesemError(f"not a valid config file: {' '.join(str(exc).split())}", path) from None
+    if not isinstance(mapping, dict):
+        raise CyclesemError(f"not a valid config file: the top level must be a table of settings, "
+                            f"not a {type(mapping).__name__}", path)
+    return mapping
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

@@ -63,7 +63,9 @@ def load_folder(folder: str | os.PathLike, normalizer: PercentileNormalizer) -> 
         except ValueError as exc:  # non-finite values, from the normaliser
             loaded.failures.append((path, str(exc)))
     if not loaded.images:
-        raise CyclesemError(f"none of the {len(paths)} image(s) could be read", folder)
+        reasons = "; ".join(f"{os.path.basename(path)}: {problem}" for path, problem in loaded.failures[:3])
+        more = f"; and {len(loaded.failures) - 3} more" if len(loaded.failures) > 3 else ""
+        raise CyclesemError(f"none of the {len(paths)} image(s) could be read ({reasons}{more})", folder)
     return loaded
 
 

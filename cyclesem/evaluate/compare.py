@@ -44,6 +44,9 @@ __all__ = [
     "run_comparison",
 ]
 
+REPORT_FILES = ("metrics.csv", "report.md", "report.html")
+
+
 @dataclass
 class Comparison:
     """What :func:`run_comparison` measured and wrote.
@@ -117,7 +120,8 @@ def run_comparison(
         Unknown methods, or ``out_dir`` exists without ``overwrite``.
     """
     out_dir = Path(out_dir)
-    check_output_folder(out_dir, overwrite)
+    policy = _report_policy(source, methods)
+    check_output_folder(out_dir, overwrite, **policy)
     chosen, failures = resolve_methods(methods)
     chosen, notes = _usable_methods(chosen, source)
     collected = _Collected(failures=list(failures))
@@ -138,7 +142,7 @@ def run_comparison(
         notes=notes + (["full-reference scores on the registered overlap"] if register else []),
         provenance=_provenance(source, chosen, command, time.perf_counter() - started),
     )
-    html = _write_outputs(out_dir, overwrite, context)
+    html = _write_outputs(out_dir, overwrite, context, policy)
     return Comparison(collected.rows, summary, reference, collected.failures, notes, out_dir, html)
 
 
@@ -156,12 +160,13 @@ def _compare_item(item: Item, methods: list[Method], collected: _Collected, *, r
         blurry, clear = _load_pair(item)
         psf = _load_psf(item.psf) if any(m.needs_psf for m in methods) and item.psf is not None else None
         shift = estimate_shift(clear, blurry) if register else None
+        reference = no_reference_scores(clear)
+        example = report.start_example(item.name, blurry, clear) if keep_example else None
     except Exception as exc:  # noqa: BLE001 - a bad image is reported, the rest goes on
         collected.failures.append((item.name, describe_problem(exc)))
         bar.update(len(methods))
         return
-    collected.references.append(no_reference_scores(clear))
-    example = report.start_example(item.name, blurry, clear) if keep_example else None
+    collected.references.append(reference)
     for method in methods:
         bar.set_postfix_str(f"{item.name} / {method.name}", refresh=False)
         try:
@@ -234,9 +239,15 @@ def _provenance(source: Source, methods: list[Method], command: str, seconds: fl
     }
 
 
-def _write_outputs(out_dir: Path, overwrite: bool, context: report.ReportContext) -> Path:
+def _report_policy(source: Source, methods: Sequence[str]) -> dict:
+    """What ``--overwrite`` may replace: a report, and no folder holding an input."""
+    runs = tuple(Path(name) for name in methods if name.strip() not in BUILTIN_METHODS)
+    return {"owned": REPORT_FILES, "what": "a report", "inputs": source.roots + runs}
+
+
+def _write_outputs(out_dir: Path, overwrite: bool, context: report.ReportContext, policy: dict) -> Path:
     """Write the report files in a temporary sibling folder, then rename it into place."""
-    with building_folder(out_dir, overwrite=overwrite) as temp:
+    with building_folder(out_dir, overwrite=overwrite, **policy) as temp:
         report.write_csv(context.rows, temp / "metrics.csv")
         report.write_markdown(context, temp / "report.md")
         report.write_html(context, temp / "report.html")

@@ -9,6 +9,8 @@ folders into methods (a run folder loads with
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -81,7 +83,14 @@ def resolve_methods(names: Sequence[str]) -> tuple[list[Method], list[tuple[str,
             methods.append(_estimated_psf_method(name) if name != _run_part(name) else _run_method(name))
         except Exception as exc:  # noqa: BLE001 - a run that does not load is reported, the rest goes on
             failures.append((name, describe_problem(exc)))
-    return methods, failures
+    return _named_apart(methods, [n for n in dict.fromkeys(names) if n not in dict(failures)]), failures
+
+
+def _named_apart(methods: list[Method], given: list[str]) -> list[Method]:
+    """Run folders sharing a folder name (``a/run``, ``b/run``) are named by the path given."""
+    counts = Counter(m.name for m in methods)
+    return [dataclasses.replace(m, name=path) if counts[m.name] > 1 and m is not BUILTIN_METHODS.get(m.name) else m
+            for m, path in zip(methods, given)]
 
 
 def _run_method(path: str) -> Method:

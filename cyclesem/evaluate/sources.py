@@ -39,6 +39,7 @@ class Source:
     items: tuple[Item, ...]
     description: dict
     has_psf: bool
+    roots: tuple[Path, ...] = ()  # the folders read; an output may not replace them
 
 
 def benchmark_source(path: str | os.PathLike) -> Source:
@@ -57,7 +58,7 @@ def benchmark_source(path: str | os.PathLike) -> Source:
     pairs = match_pairs(list_images(blurry_dir), list_images(clear_dir))
     items = tuple(Item(p.name, p.blurry, p.sharp, psf=root / "test" / "psf" / f"{p.name}.npy") for p in pairs)
     description = {"benchmark": os.fspath(root)} | _manifest_summary(root / "manifest.json")
-    return Source("benchmark", items, description, has_psf=True)
+    return Source("benchmark", items, description, has_psf=True, roots=(root,))
 
 
 def _manifest_summary(path: Path) -> dict:
@@ -89,4 +90,5 @@ def pairs_source(blurry_dir: str | os.PathLike, sharp_dir: str | os.PathLike) ->
     pairs = match_pairs(list_images(blurry_dir), list_images(sharp_dir))
     items = tuple(Item(pair.name, pair.blurry, pair.sharp) for pair in pairs)
     description = {"blurry images": os.fspath(blurry_dir), "sharp images": os.fspath(sharp_dir)}
-    return Source("pairs", items, description, has_psf=False)
+    roots = (Path(blurry_dir), Path(sharp_dir))
+    return Source("pairs", items, description, has_psf=False, roots=roots)

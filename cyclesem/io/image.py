@@ -82,6 +82,7 @@ class ImageInfo:
     vendor: str | None = None
     info_bar_rows: int = 0
     vendor_tags: tuple[tuple[int, int, int, bytes], ...] = field(default=(), repr=False)
+    tiff_layout: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # resolution, unit, subfile type
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as JSON-ready values (vendor tags by their codes only)."""
@@ -89,6 +90,7 @@ class ImageInfo:
         out["value_range"] = list(self.value_range)
         out["shape"] = list(self.shape)
         out["vendor_tags"] = [tag[0] for tag in self.vendor_tags]
+        out["tiff_layout"] = {key: value for key, value in self.tiff_layout}
         return out
 
 

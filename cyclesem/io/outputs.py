@@ -5,7 +5,9 @@
   renamed into place, so an interrupted write never leaves a partial file.
 - :func:`check_output_folder`: an output folder may be new or empty; a
   non-empty one is replaced only with ``overwrite``, and then only when it
-  holds nothing but what cyclesem itself writes there (``owned``).
+  holds nothing but what cyclesem itself writes there (``owned``: a report, a
+  benchmark, a run). It is never one of the command's ``inputs`` nor a folder
+  above one.
 - :func:`building_folder`: a whole output folder is built in a temporary
   sibling and renamed into place when complete; a failure (or Ctrl-C) removes
   it, so no half-written output is ever left behind.
@@ -70,6 +72,7 @@ def check_output_folder(
     owned: Collection[str] | None = None,
     what: str = "an earlier output",
     not_empty: str = "exists (use --overwrite to replace it)",
+    inputs: Collection[str | os.PathLike] = (),
 ) -> Path:
     """Refuse an ``out_dir`` that may not be written (changes nothing).
 
@@ -87,6 +90,9 @@ def check_output_folder(
         What the folder holds when cyclesem made it (for the refusal).
     not_empty : str
         The message for a non-empty folder without ``overwrite``.
+    inputs : collection of path-like
+        The files and folders the command reads; ``out_dir`` may be none of
+        them nor a folder above one (replacing it would delete the input).
 
     Returns
     -------
@@ -101,6 +107,7 @@ def check_output_folder(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CyclesemError("exists and is not a folder", out_dir)
+    _refuse_inputs(out_dir, inputs)
     entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
     if entries and not overwrite:
         raise CyclesemError(not_empty, out_dir)
@@ -109,6 +116,15 @@ def check_output_folder(
         raise CyclesemError(f"refusing to replace it: the folder holds files that are not part of "
                             f"{what} ({', '.join(foreign[:3])})", out_dir)
     return out_dir
+
+
+def _refuse_inputs(out_dir: Path, inputs: Collection[str | os.PathLike]) -> None:
+    """Refuse an ``out_dir`` that is, or holds, one of the command's inputs."""
+    target = out_dir.resolve()
+    for given in inputs:
+        path = Path(given).resolve()
+        if path == target or target in path.parents:
+            raise CyclesemError(f"refusing to write here: it holds an input of this command ({given})", out_dir)
 
 
 def clear_output_folder(out_dir: str | os.PathLike, overwrite: bool = False, **policy) -> Path:
@@ -121,7 +137,7 @@ def clear_output_folder(out_dir: str | os.PathLike, overwrite: bool = False, **p
 
 
 @contextlib.contextmanager
-def building_folder(out_dir: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+def building_folder(out_dir: str | os.PathLike, *, overwrite: bool = False, **policy) -> Iterator[Path]:
     """Build a folder in a temporary sibling, then rename it to ``out_dir``.
 
     Parameters
@@ -131,29 +147,32 @@ def building_folder(out_dir: str | os.PathLike, *, overwrite: bool = False) -> I
     overwrite : bool
         Replace an existing non-empty ``out_dir``; checked before and after the
         block.
+    **policy
+        ``owned``, ``what``, ``inputs`` ... of :func:`check_output_folder`:
+        what ``out_dir`` may hold to be replaced.
 
     Yields
     ------
     pathlib.Path
         The temporary folder to write into.
     """
-    out_dir = check_output_folder(out_dir, overwrite)
+    out_dir = check_output_folder(out_dir, overwrite, **policy)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
     temp.mkdir()
     try:
         yield temp
-        _swap_into_place(temp, out_dir, overwrite)
+        _swap_into_place(temp, out_dir, overwrite, policy)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
 
 
-def _swap_into_place(temp: Path, out_dir: Path, overwrite: bool) -> None:
+def _swap_into_place(temp: Path, out_dir: Path, overwrite: bool, policy: dict) -> None:
     if not out_dir.exists():
         temp.rename(out_dir)
         return
-    check_output_folder(out_dir, overwrite)
+    check_output_folder(out_dir, overwrite, **policy)
     old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
     out_dir.rename(old)
     temp.rename(out_dir)

@@ -36,6 +36,7 @@ MAGIC = (
     (b"\xff\xd8\xff", "jpeg"),
     (b"BM", "bmp"),
 )
+MAX_PIXELS_VARIABLE = "CV_IO_MAX_IMAGE_PIXELS"  # OpenCV's limit on decoded pixels (default 2**30)
 GREY_TOLERANCE = 0.02  # channels closer than this (share of the range) are grey
 COLOUR_SHARE = 0.02  # share of coloured pixels (overlays) a grey image may hold
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, for overlay pixels
@@ -125,6 +126,7 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
             raw = _tiff_samples(page)
             meta = vendor_metadata(tif, data)
             meta["bit_depth"] = page.bitspersample
+            meta["tiff_layout"] = _tiff_layout(page)
     except CyclesemError:
         raise
     except Exception as exc:  # noqa: BLE001 - tifffile raises many kinds on damaged files
@@ -135,6 +137,19 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
     if raw.ndim not in (2, 3):
         raise CyclesemError(f"TIFF holds a {raw.ndim}-D array; only single 2-D images are supported", path)
     return raw, meta
+
+
+def _tiff_layout(page) -> tuple[tuple[str, Any], ...]:
+    """Resolution (rationals), its unit and the subfile type, for writing them back unchanged."""
+    tags = page.tags
+    layout = []
+    if 282 in tags and 283 in tags:
+        layout.append(("resolution", (tuple(tags[282].value), tuple(tags[283].value))))
+    if 296 in tags:
+        layout.append(("resolutionunit", int(tags[296].value)))
+    if 254 in tags:
+        layout.append(("subfiletype", int(tags[254].value)))
+    return tuple(layout)
 
 
 def _tiff_samples(page) -> np.ndarray | None:
@@ -154,13 +169,25 @@ def _decode_opencv(data: bytes, kind: str, path: Path) -> np.ndarray:
 
     if not _looks_complete(data, kind):
         raise CyclesemError(f"truncated {kind.upper()} file (its end is missing)", path)
-    with _opencv_silenced(cv2):
-        raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        with _opencv_silenced(cv2):
+            raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except (cv2.error, MemoryError) as exc:
+        raise CyclesemError(_decode_failure(kind, exc), path) from None
     if raw is None:
         raise CyclesemError(f"cannot decode {kind.upper()} (damaged or unsupported variant)", path)
     if raw.ndim == 3 and raw.shape[2] in (3, 4):
         raw = raw[..., [2, 1, 0, 3][: raw.shape[2]]]  # BGR(A) -> RGB(A)
     return raw
+
+
+def _decode_failure(kind: str, exc: BaseException) -> str:
+    """One line for an OpenCV failure: an image above its pixel limit says how to raise it."""
+    if isinstance(exc, MemoryError) or "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
+        return (f"image too large to decode ({kind.upper()} header claims more pixels than allowed; "
+                f"set the environment variable {MAX_PIXELS_VARIABLE} to a larger number of pixels to raise the limit)")
+    detail = " ".join(str(exc).split())[-120:]
+    return f"cannot decode {kind.upper()} (damaged or unsupported variant: {detail})"
 
 
 def _looks_complete(data: bytes, kind: str) -> bool:

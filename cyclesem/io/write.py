@@ -9,6 +9,7 @@ unless asked.
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -56,20 +57,26 @@ def write_image(
     ------
     CyclesemError
         If the file exists (and not ``overwrite``), the extension is not an
-        image format, or the format cannot hold the dtype.
+        image format, the format cannot hold the dtype, or ``content`` holds
+        NaN or infinity (never written as zeros).
     """
     path = Path(path)
     kind = _output_format(path)
     out_dtype = _output_dtype(kind, like, dtype, path)
-    frame = _assemble_frame(np.asarray(content), like, out_dtype)
+    content = np.asarray(content)
+    if content.dtype.kind in "fc" and not np.isfinite(content).all():
+        raise CyclesemError("the result holds non-finite values (NaN or infinity); nothing was written "
+                            "(was the network trained to NaN losses?)", path)
+    frame = _assemble_frame(content, like, out_dtype)
     tags = like.info.vendor_tags if like is not None and kind == "tiff" else ()
+    layout = dict(like.info.tiff_layout) if like is not None and kind == "tiff" else {}
     if path.is_dir():
         raise CyclesemError("is a folder; give an output file name", path)
     if path.exists() and not overwrite:
         raise CyclesemError("exists (use --overwrite)", path)
     def encode(temporary: Path) -> None:
-        with open(temporary, "xb") as handle:
-            _encode(frame, kind, tags, path, handle)
+        with open(temporary, "x+b") as handle:
+            _encode(frame, kind, tags, path, handle, layout)
 
     write_atomic(path, encode)
     return path
@@ -129,18 +136,23 @@ def _from_float(pixels: np.ndarray, out_dtype: np.dtype, out: np.ndarray | None 
             out[rows] = pixels[rows]
             continue
         info = np.iinfo(out_dtype)
-        scaled = np.round(np.nan_to_num(pixels[rows].astype(np.float64)) * info.max)
+        scaled = np.round(pixels[rows].astype(np.float64) * info.max)
         out[rows] = np.clip(scaled, info.min, info.max)
     return out
 
 
-def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
+def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle, layout: dict | None = None) -> None:
     """Write the file's bytes to ``handle``; the same pixels always give the same bytes."""
     if kind == "tiff":
         import tifffile
 
-        extratags = [(code, tiff_dtype, count, raw, True) for code, tiff_dtype, count, raw in tags]
-        tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags)
+        # tifffile appends a NUL to ASCII values: such tags go as UNDEFINED (7), then get their type back
+        as_is = {code for code, tiff_dtype, _, raw in tags if tiff_dtype == 2 and not raw.endswith(b"\0")}
+        extratags = [(code, 7 if code in as_is else tiff_dtype, count, raw, True)
+                     for code, tiff_dtype, count, raw in tags]
+        tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags,
+                         **(layout or {}))
+        _restore_ascii_types(handle, as_is)
         return
     import cv2
 
@@ -151,3 +163,23 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle) -> None:
         raise CyclesemError(f"could not encode the image as {kind.upper()}", path)
     handle.write(encoded.data)
 
+
+
+def _restore_ascii_types(handle, codes: set[int]) -> None:
+    """Set the first IFD's entries of ``codes`` back to type ASCII (2), so vendor tags keep their bytes."""
+    if not codes:
+        return
+    handle.seek(0)
+    head = handle.read(8)
+    order = "<" if head[:2] == b"II" else ">"
+    if struct.unpack(order + "H", head[2:4])[0] != 42:
+        return  # BigTIFF: the tags keep type UNDEFINED
+    offset = struct.unpack(order + "I", head[4:8])[0]
+    handle.seek(offset)
+    count = struct.unpack(order + "H", handle.read(2))[0]
+    entries = handle.read(12 * count)
+    for index in range(count):
+        code, tiff_dtype = struct.unpack_from(order + "HH", entries, 12 * index)
+        if code in codes and tiff_dtype == 7:
+            handle.seek(offset + 2 + 12 * index + 2)
+            handle.write(struct.pack(order + "H", 2))

@@ -80,7 +80,9 @@ class ReflectPadToMultiple(layers.Layer):
         padded = inputs
         for axis in (1, 2):
             size = shape[axis]
-            target = size + (-size) % self.multiple
+            # ceil without the modulo of a negative number: tf2onnx turns that
+            # FloorMod into a truncating Mod, which pads 45 to 32 instead of 48
+            target = (size + self.multiple - 1) // self.multiple * self.multiple
             padded = ops.take(padded, _reflect_indices(size, target), axis=axis)
         return padded
 

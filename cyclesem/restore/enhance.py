@@ -62,8 +62,8 @@ def enhance_file(
 
     Parameters
     ----------
-    run : cyclesem.restore.runs.Run
-        A loaded run.
+    run : cyclesem.restore.runs.Run or cyclesem.export.runtime.OnnxNetwork
+        A loaded network (:func:`cyclesem.export.runtime.load_network`).
     input_path : str or os.PathLike
         The image to enhance (any format :func:`cyclesem.io.read_image` reads).
     output_path : str or os.PathLike

@@ -30,7 +30,7 @@ from cyclesem.errors import CyclesemError
 from cyclesem.restore.tiling import TileSpec, predict_tiled
 from cyclesem.train.run_folder import BEST_MODEL_FILE, CONFIG_FILE, MODEL_FILE, STATE_FILE, is_run_dir, read_json
 
-__all__ = ["Run", "is_run_dir", "load_run"]
+__all__ = ["Run", "enhance_tiled", "is_run_dir", "load_run"]
 _UNSAFE = (
     "cannot load the network: the file holds Python code (a Lambda layer) and "
     "cyclesem never runs code from a model file"
@@ -116,19 +116,7 @@ class Run:
         is normalised and mapped back on its own, so besides the input and the
         result only a few tiles are held in memory.
         """
-        image = np.asarray(image)
-        if image.ndim != 2 or image.size == 0:
-            raise CyclesemError(f"expected a non-empty 2-D image, got shape {image.shape}")
-        try:
-            params = self.normalizer.params(_sample(image))
-        except ValueError as exc:
-            raise CyclesemError(f"cannot enhance: {exc}") from None
-
-        def predict(tiles: np.ndarray) -> np.ndarray:
-            normalised, _ = self.normalizer.before(tiles, params)
-            return self.normalizer.after(self.forward(normalised), params)
-
-        return predict_tiled(image, predict, tile or TileSpec(), progress=progress)
+        return enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress)
 
     def describe(self) -> str:
         """One line for reports: kind, preset, steps and training time."""
@@ -146,6 +134,58 @@ class Run:
         if isinstance(best, dict) and isinstance(best.get("step"), int) and (self.path / BEST_MODEL_FILE).is_file():
             parts.append(f"network of the best validation score (step {best['step']})")
         return f"{self.name}: " + ", ".join(parts)
+
+
+def enhance_tiled(
+    image: np.ndarray,
+    normalizer: PercentileNormalizer,
+    forward: Callable[[np.ndarray], np.ndarray],
+    *,
+    tile: TileSpec | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> np.ndarray:
+    """Enhance a 2-D image with any network: normalise, predict tile by tile, map back.
+
+    Shared by Keras runs (:meth:`Run.enhance`) and ONNX networks
+    (:mod:`cyclesem.export.runtime`), so both tile, normalise and bound memory
+    the same way.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        2-D float image in file units.
+    normalizer : PercentileNormalizer
+        The normalisation the network was trained with.
+    forward : callable
+        float32 ``(n, h, w)`` normalised tiles to the same.
+    tile : TileSpec, optional
+        Tiling; the default suits the generators on a CPU.
+    progress : callable, optional
+        Called as ``progress(finished, total)`` as tiles finish.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 image of the same shape, in the input's units.
+
+    Raises
+    ------
+    CyclesemError
+        If the image is not 2-D or holds non-finite values.
+    """
+    image = np.asarray(image)
+    if image.ndim != 2 or image.size == 0:
+        raise CyclesemError(f"expected a non-empty 2-D image, got shape {image.shape}")
+    try:
+        params = normalizer.params(_sample(image))
+    except ValueError as exc:
+        raise CyclesemError(f"cannot enhance: {exc}") from None
+
+    def predict(tiles: np.ndarray) -> np.ndarray:
+        normalised, _ = normalizer.before(tiles, params)
+        return normalizer.after(forward(normalised), params)
+
+    return predict_tiled(image, predict, tile or TileSpec(), progress=progress)
 
 
 def load_run(path: str | os.PathLike) -> Run:

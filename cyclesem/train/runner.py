@@ -27,6 +27,7 @@ the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -143,7 +144,7 @@ class _Session:
         self.settings = task.settings
         self.step = start_step
         self.saved_step = self.sampled_step = None
-        self.previous_seconds = float(read_state(run_dir).get("seconds", 0.0)) if start_step else 0.0
+        self.previous_seconds = _earlier_seconds(read_state(run_dir)) if start_step else 0.0
         self.started = time.monotonic()
         self.losses = LossLog(run_dir, start_step)
         self.best = read_state(run_dir).get("best") if start_step else None
@@ -153,6 +154,7 @@ class _Session:
         return self.previous_seconds + time.monotonic() - self.started
 
     def after_step(self, logs: dict) -> None:
+        self.stop_if_not_finite(logs)
         self.step += 1
         every = self.settings
         row = {}
@@ -167,6 +169,18 @@ class _Session:
             self.write_sample()
         if self.step % every.checkpoint_every == 0:
             self.save()
+
+    def stop_if_not_finite(self, logs: dict) -> None:
+        """Stop on a non-finite loss, keeping the losses logged so far and the last checkpoint."""
+        bad = {k: float(v) for k, v in logs.items() if not math.isfinite(float(v))}
+        if not bad:
+            return
+        self.losses.flush()
+        last = latest_checkpoint(self.run_dir)
+        kept = f"the last good checkpoint ({last.name}) is kept" if last else "no checkpoint was saved"
+        shown = ", ".join(f"{k} = {v}" for k, v in bad.items())
+        raise CyclesemError(f"training stopped at step {self.step + 1}: non-finite loss ({shown}); {kept}; "
+                            f"try a lower learning rate", self.run_dir)
 
     def validate(self) -> dict:
         """Score the model on the task's validation data; export it as ``best.keras`` if best so far."""
@@ -287,6 +301,15 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
     session.save(finished=session.step >= settings.steps)
     return TrainingResult(session.step, session.seconds, run_dir, model, settings.steps,
                           getattr(task, "best_metric", None))
+
+
+def _earlier_seconds(state: dict) -> float:
+    """Training seconds ``state.json`` records; 0 when missing, damaged or not finite."""
+    try:
+        seconds = float(state.get("seconds", 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+    return seconds if math.isfinite(seconds) and seconds >= 0 else 0.0
 
 
 def _resume_step(task, model, run_dir: Path, log) -> int:

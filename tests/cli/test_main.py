@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from cyclesem.cli import main
 
-COMMANDS = ("info", "synth", "train", "enhance", "compare", "demo")
+COMMANDS = ("info", "synth", "train", "enhance", "export", "compare", "demo")
 HEAVY = ("tensorflow", "keras", "matplotlib")
 HELP_SCRIPT = (
     "import sys\n"

@@ -1,0 +1,157 @@
+"""Keras enhancement network -> ONNX file with dynamic height and width.
+
+The conversion runs under the TensorFlow backend through ``keras.Model.export``
+and tf2onnx (both needed only here, in the training environment). The file
+holds the network's inference graph (instance norms with their moving
+statistics, reflection padding to a multiple of 16, crop back), float32
+``(batch, H, W, 1)`` in and out for any H and W, opset :data:`OPSET`, and
+cyclesem's :class:`~cyclesem.export.metadata.NetworkInfo` as metadata, so
+:mod:`cyclesem.export.runtime` can enhance with it without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from cyclesem.errors import CyclesemError
+from cyclesem.export.files import check_target
+from cyclesem.export.metadata import STRIDE, NetworkInfo
+from cyclesem.io.outputs import write_atomic
+
+__all__ = ["OPSET", "INPUT_NAME", "OUTPUT_NAME", "export_network", "export_run", "export_model_file"]
+
+OPSET = 17
+"""ONNX opset of the exported graphs: run by onnxruntime >= 1.13 and tf2onnx 1.17."""
+INPUT_NAME = "image"
+OUTPUT_NAME = "enhanced"
+_HINT = "ONNX export needs tf2onnx and onnx: pip install 'cyclesem[export]'"
+
+
+def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overwrite: bool = False) -> Path:
+    """Write a Keras enhancement network as an ONNX file.
+
+    Parameters
+    ----------
+    network : keras.Model
+        float32 ``(batch, H, W, 1)`` to the same, any H and W.
+    path : str or os.PathLike
+        The ``.onnx`` file to write (atomically).
+    info : NetworkInfo
+        Stored in the file's metadata.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    CyclesemError
+        If the network is not float32, tf2onnx is missing, or the file cannot
+        be written.
+    """
+    path = check_target(path, overwrite)
+    onnx = _require_onnx()
+    policy = getattr(network.dtype_policy, "name", str(network.dtype_policy))
+    if policy != "float32":
+        raise CyclesemError(f"only float32 networks export to ONNX, this one is {policy}")
+    network(np.zeros((1, STRIDE, STRIDE, 1), np.float32), training=False)  # export needs a called model
+
+    def convert(temp: Path) -> None:
+        try:
+            with _quiet():
+                network.export(str(temp), format="onnx", verbose=False, opset_version=OPSET)
+            model = onnx.load(str(temp))
+        except Exception as exc:  # noqa: BLE001 - a converter failure is reported, not raised raw
+            raise CyclesemError(f"ONNX conversion failed ({' '.join(str(exc).split())[:300]})", path) from None
+        _name_output(model)
+        model.doc_string = f"cyclesem {info.kind} enhancement network {info.name}: {info.source}"
+        onnx.helper.set_model_props(model, info.to_metadata())
+        onnx.checker.check_model(model)
+        onnx.save(model, str(temp))
+
+    return write_atomic(path, convert)
+
+
+def export_run(run, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write the network of a loaded run (:func:`cyclesem.restore.runs.load_run`) as ONNX.
+
+    The network is the one ``cyclesem enhance`` uses (``best.keras`` when the
+    run has one); its normalisation percentiles go into the metadata.
+    """
+    info = NetworkInfo(run.name, run.kind, run.normalizer.low, run.normalizer.high, run.describe())
+    return export_network(run.network, path, info, overwrite=overwrite)
+
+
+def export_model_file(
+    keras_path: str | os.PathLike, onnx_path: str | os.PathLike, info: NetworkInfo, *, overwrite: bool = False
+) -> Path:
+    """Write the ONNX form of a ``.keras`` network file (for packaged pretrained models).
+
+    Parameters
+    ----------
+    keras_path : str or os.PathLike
+        A network saved by cyclesem (loaded with ``safe_mode=True``).
+    onnx_path : str or os.PathLike
+        The ``.onnx`` file to write.
+    info : NetworkInfo
+        Name, kind and normalisation percentiles of the model.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from cyclesem.backend import require_keras
+
+    keras = require_keras()
+    import cyclesem.nets  # noqa: F401 - registers the custom layers for loading
+
+    try:
+        network = keras.saving.load_model(keras_path, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - a broken or unsafe file
+        raise CyclesemError(f"cannot load the network ({' '.join(str(exc).split())[:300]})", keras_path) from None
+    return export_network(network, onnx_path, info, overwrite=overwrite)
+
+
+def _require_onnx():
+    from cyclesem.backend import require_tensorflow
+
+    require_tensorflow()
+    try:
+        import onnx
+        import tf2onnx  # noqa: F401 - keras.Model.export needs it
+    except ImportError:
+        raise CyclesemError(_HINT) from None
+    return onnx
+
+
+def _name_output(model) -> None:
+    """Give the graph's single output a readable name (tf2onnx calls it ``Identity:0``)."""
+    graph = model.graph
+    old = graph.output[0].name
+    for node in graph.node:
+        node.output[:] = [OUTPUT_NAME if name == old else name for name in node.output]
+    graph.output[0].name = OUTPUT_NAME
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence tf2onnx's progress log and numpy deprecation notes during conversion."""
+    logger = logging.getLogger("tf2onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)

@@ -1,0 +1,96 @@
+"""Tests for cyclesem.export.onnx: Keras networks as ONNX files with dynamic H and W."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+pytest.importorskip("tf2onnx", reason="ONNX export needs tf2onnx (the test extra installs it)")
+pytest.importorskip("onnxruntime", reason="running ONNX needs onnxruntime (the test extra installs it)")
+
+from tests.nets.test_midnet import _wake_blocks  # noqa: E402
+from tests.nets.test_generator_discriminator import randomise_output, tiny_generator  # noqa: E402
+
+from cyclesem.errors import CyclesemError  # noqa: E402
+from cyclesem.export.metadata import NetworkInfo  # noqa: E402
+from cyclesem.export.onnx import OPSET, export_network  # noqa: E402
+from cyclesem.export.runtime import load_onnx  # noqa: E402
+from cyclesem.nets.midnet import build_midnet  # noqa: E402
+
+ODD_SIZES = [(67, 45), (130, 97), (1, 1), (33, 200)]
+
+
+def _generator():
+    keras.utils.set_random_seed(0)
+    network = tiny_generator()
+    randomise_output(network)
+    return network
+
+
+def _midnet():
+    keras.utils.set_random_seed(1)
+    return _wake_blocks(build_midnet(4, (1, 1), 1, (1, 1), "attention", local_pool_size=24))
+
+
+# NAFNet (MIDNet with plain skips) is exported from a trained run in tests/cli/test_export.py
+NETWORKS = {"cyclegan": _generator, "midnet": _midnet}
+
+
+@pytest.fixture(scope="module", params=sorted(NETWORKS))
+def exported(request, tmp_path_factory):
+    network = NETWORKS[request.param]()
+    info = NetworkInfo(f"tiny-{request.param}", request.param, 1.0, 99.0, "a test network")
+    path = export_network(network, tmp_path_factory.mktemp("onnx") / "net.onnx", info)
+    return network, path, info
+
+
+def test_onnx_equals_keras_on_odd_sizes(exported):
+    network, path, _ = exported
+    onnx_network = load_onnx(path)
+    rng = np.random.default_rng(3)
+    for height, width in ODD_SIZES:
+        tiles = rng.random((2, height, width), dtype=np.float32)
+        expected = np.asarray(network(tiles[..., np.newaxis], training=False))[..., 0]
+        actual = onnx_network.forward(tiles)
+        assert actual.shape == tiles.shape
+        np.testing.assert_allclose(actual, expected, atol=1e-4)
+        if height > 1:
+            assert np.abs(expected - tiles).max() > 1e-3  # the network is not the identity
+
+
+def test_file_carries_opset_dynamic_axes_and_metadata(exported):
+    import onnx
+
+    _, path, info = exported
+    model = onnx.load(str(path))
+    assert {entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx")} == {OPSET}
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert [dim.HasField("dim_value") for dim in dims] == [False, False, False, True]
+    assert model.graph.output[0].name == "enhanced"
+    assert load_onnx(path).info == info
+
+
+def test_existing_file_and_mixed_precision_are_refused(exported, tmp_path):
+    network, path, info = exported
+    with pytest.raises(CyclesemError, match="--overwrite"):
+        export_network(network, path, info)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        half = tiny_generator()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    with pytest.raises(CyclesemError, match="only float32"):
+        export_network(half, tmp_path / "half.onnx", info)
+    assert not (tmp_path / "half.onnx").exists()
+
+
+def test_onnx_without_cyclesem_metadata_is_refused(exported, tmp_path):
+    import onnx
+
+    _, path, _ = exported
+    model = onnx.load(str(path))
+    del model.metadata_props[:]
+    onnx.save(model, str(tmp_path / "plain.onnx"))
+    with pytest.raises(CyclesemError, match="not a cyclesem export"):
+        load_onnx(tmp_path / "plain.onnx")

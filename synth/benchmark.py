@@ -156,10 +156,10 @@ def _check_options(out_dir: Path, seed, source_dir, n_phantoms, size, test_fract
         raise CyclesemError("; ".join(problems))
     if out_dir.exists() and not overwrite:
         raise CyclesemError("exists (use --overwrite to replace it)", out_dir)
-    check_output_folder(out_dir, overwrite, owned=BENCHMARK_ITEMS, what="a benchmark",
-                        inputs=(source_dir,) if source_dir else ())
     if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file())):
         raise CyclesemError("exists and is not a benchmark folder; refusing to replace it", out_dir)
+    check_output_folder(out_dir, overwrite, owned=BENCHMARK_ITEMS, what="a benchmark",
+                        inputs=(source_dir,) if source_dir else ())
 
 
 def _file_sources(source_dir: Path) -> list[_Source]:

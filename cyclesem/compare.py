@@ -36,6 +36,7 @@ from cyclesem.folders import building_folder, check_output_folder
 from cyclesem.io import list_images, read_image
 from cyclesem.metrics import no_reference_scores, score_pair
 from cyclesem.pairs import match_pairs
+from cyclesem.pretrained import is_model_name, model_names
 from cyclesem.registration import estimate_shift
 
 __all__ = [
@@ -196,11 +197,12 @@ def resolve_methods(names: Sequence[str]) -> tuple[list[Method], list[tuple[str,
         For names that are neither known methods nor folders (all listed), or no names.
     """
     names = [name.strip() for name in names if name.strip()]
-    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(n).is_dir()]
+    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(n).is_dir() and not is_model_name(n)]
     if unknown or not names:
         known = ", ".join(BUILTIN_METHODS)
         what = f"unknown method(s) {', '.join(unknown)}" if unknown else "no methods given"
-        raise CyclesemError(f"{what}: use {known}, or a run folder of 'cyclesem train'")
+        raise CyclesemError(f"{what}: use {known}, a packaged model ({', '.join(model_names())}), "
+                            f"or a run folder of 'cyclesem train'")
     methods, failures = [], []
     for name in dict.fromkeys(names):
         if name in BUILTIN_METHODS:

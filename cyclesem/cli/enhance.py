@@ -1,4 +1,4 @@
-"""`cyclesem enhance RUN INPUT... --out DIR`."""
+"""`cyclesem enhance RUN INPUT... --out DIR` or `cyclesem enhance --model NAME INPUT... --out DIR`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ DEFAULT_TILE = 512
 
 
 @click.command("enhance")
-@click.argument("run", type=click.Path(path_type=Path))
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="[RUN] INPUT...")
+@click.option("--model", default=None, metavar="NAME|RUN",
+              help="A packaged model (see 'cyclesem models') or run folder; then every argument is an input.")
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the enhanced files (created if needed); file names are kept.",
@@ -23,8 +24,8 @@ DEFAULT_TILE = 512
     "--tile", type=int, default=DEFAULT_TILE, show_default=True,
     help="Tile side in pixels (a multiple of 16); smaller tiles use less memory.",
 )
-def command(run, inputs, out_dir, overwrite, tile):
-    """Enhance image files (or folders of them) with the trained RUN folder.
+def command(paths, model, out_dir, overwrite, tile):
+    """Enhance image files (or folders of them) with the trained RUN folder or --model NAME.
 
     Outputs keep each input's name, format, bit depth, metadata and info bar;
     inputs are never touched, and --out may not be an input's own folder. A
@@ -36,6 +37,9 @@ def command(run, inputs, out_dir, overwrite, tile):
     from cyclesem.enhance import enhance_file, output_path
     from cyclesem.runs import load_run
 
+    run, inputs = (model, paths) if model is not None else (paths[0], paths[1:])
+    if not inputs:
+        raise click.UsageError("give a run folder (or --model NAME) and at least one INPUT")
     spec = _tile_spec(tile)
     files = io.list_images(inputs)
     loaded = load_run(run)

@@ -30,6 +30,9 @@ _PAIRED_ONLY = ("sharp", "model", "register", "val_fraction", "val_blurry", "val
 @click.option("--val-sharp", type=_FOLDER, help="--paired: validation pairs, sharp side (with --val-blurry).")
 @click.option("--out", "out_dir", type=_FOLDER, help="The run folder to create.")
 @click.option("--resume", "resume_dir", type=_FOLDER, help="Continue the run in this folder.")
+@click.option("--init", default=None, metavar="NAME|RUN",
+              help="Start from trained weights: a packaged model (cyclesem models) or a run folder; "
+                   "paired runs take its network sizes, a CycleGAN loads it into its blurry->clear generator.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML or JSON file of settings (see cyclesem/train_config.py).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
@@ -49,7 +52,8 @@ def command(resume_dir, steps, **options):
 
     New run: cyclesem train --unpaired --blurry DIR --clear DIR --out RUN, or
     cyclesem train --paired --model midnet --blurry DIR --sharp DIR --out RUN
-    (settings in cyclesem/supervised_config.py). Settings come from the preset,
+    (settings in cyclesem/supervised_config.py). --init NAME|RUN starts from
+    a packaged model's or a run's weights (fine-tuning). Settings come from the preset,
     then --config, then --set, then the options here; the result is saved in
     RUN/config.json. Continue a run (after Ctrl-C, or to train longer) with
     cyclesem train --resume RUN [--steps N].
@@ -79,7 +83,7 @@ def _new_unpaired(steps, options) -> None:
     config_file = options["config_file"]
     config = resolve_cyclegan_config(
         options["preset"] or "small",
-        load_mapping(config_file) if config_file else None,
+        _with_init(options["init"], "cyclegan", load_mapping(config_file) if config_file else None),
         options["overrides"],
         _common_options(steps, options) | {
             "data": {"blurry": _absolute(options["blurry"]), "clear": _absolute(options["clear"])}},
@@ -88,7 +92,8 @@ def _new_unpaired(steps, options) -> None:
     check_new_run_folder(options["out_dir"], overwrite=options["overwrite"])
     normalizer = PercentileNormalizer(config.data.norm_low, config.data.norm_high)
     blurry, clear = (_load(Path(folder), normalizer) for folder in (config.data.blurry, config.data.clear))
-    _run(config, blurry, clear, options["out_dir"], resume=False, overwrite=options["overwrite"])
+    _run(config, blurry, clear, options["out_dir"], resume=False, overwrite=options["overwrite"],
+         init=options["init"])
 
 
 def _new_paired(steps, options) -> None:
@@ -108,13 +113,23 @@ def _new_paired(steps, options) -> None:
     config = resolve_supervised_config(
         options["model"] or "midnet",
         options["preset"] or "small",
-        load_mapping(config_file) if config_file else None,
+        _with_init(options["init"], "midnet", load_mapping(config_file) if config_file else None),
         options["overrides"],
         _common_options(steps, options) | {"kind": options["model"], "data": data},
         source=str(config_file) if config_file else None,
     )
     check_new_run_folder(options["out_dir"], overwrite=options["overwrite"])
-    _run_paired(config, options["out_dir"], resume=False, overwrite=options["overwrite"])
+    _run_paired(config, options["out_dir"], resume=False, overwrite=options["overwrite"], init=options["init"])
+
+
+def _with_init(source, kind: str, file_mapping):
+    """The --config file's settings over those that give the run --init's network."""
+    if source is None:
+        return file_mapping
+    from cyclesem.config import merge
+    from cyclesem.pretrained.init import init_defaults
+
+    return merge(init_defaults(source, kind), file_mapping or {})
 
 
 def _check_options(options, mode: str, *, needed, refused) -> None:
@@ -186,13 +201,13 @@ def _echo_skipped(failures, what: str) -> None:
             click.echo(f"  {path}: {problem}", err=True)
 
 
-def _run(config, blurry, clear, run_dir: Path, *, resume: bool, overwrite: bool) -> None:
+def _run(config, blurry, clear, run_dir: Path, *, resume: bool, overwrite: bool, init=None) -> None:
     from cyclesem.models.cyclegan import CycleGanTask
 
-    _train(CycleGanTask(config, blurry, clear), run_dir, resume=resume, overwrite=overwrite)
+    _train(CycleGanTask(config, blurry, clear), run_dir, resume=resume, overwrite=overwrite, init=init)
 
 
-def _run_paired(config, run_dir: Path, *, resume: bool, overwrite: bool) -> None:
+def _run_paired(config, run_dir: Path, *, resume: bool, overwrite: bool, init=None) -> None:
     from cyclesem.supervised_task import SupervisedTask, load_training_pairs
 
     data = load_training_pairs(config, progress=True)
@@ -200,12 +215,17 @@ def _run_paired(config, run_dir: Path, *, resume: bool, overwrite: bool) -> None
     click.echo(f"{len(data.train.pairs)} training pair(s), {len(data.validation.pairs)} validation "
                f"pair(s){' (registered)' if config.data.register else ''}", err=True)
     _train(SupervisedTask(config, data.train.pairs, data.validation.pairs), run_dir,
-           resume=resume, overwrite=overwrite)
+           resume=resume, overwrite=overwrite, init=init)
 
 
-def _train(task, run_dir: Path, *, resume: bool, overwrite: bool) -> None:
+def _train(task, run_dir: Path, *, resume: bool, overwrite: bool, init=None) -> None:
     from cyclesem.training import BEST_MODEL_FILE, MODEL_FILE, prepare_run_folder, read_state, train
 
+    if init is not None:
+        from cyclesem.pretrained.init import InitialisedTask
+
+        task = InitialisedTask(task, init, run_dir)
+        click.echo(f"starting from {task.source.describe()}", err=True)
     if not resume:
         prepare_run_folder(run_dir, overwrite=overwrite)
     result = train(task, run_dir, resume=resume, log=lambda line: click.echo(line, err=True))

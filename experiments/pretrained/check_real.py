@@ -1,4 +1,4 @@
-"""Score a run (or a packaged model) on the real defocus pairs, per source image.
+"""Score a run (or a packaged model) on the real defocus pairs (above the info bar), per source image.
 
 Registered PSNR / SSIM (file units, the blurry input's shift for every method, as
 ``cyclesem compare --register``) of the input and of the network's output against
@@ -22,28 +22,24 @@ from cyclesem.pairs import source_group
 from cyclesem.registration import estimate_shift
 
 
-def _load(name: str):
-    from cyclesem.pretrained import load_model  # a packaged model name or a run folder
-
-    return load_model(name)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="run folder or packaged model name")
     parser.add_argument("--data", type=Path, default=Path("../shared/data/midnet-defocus"))
     parser.add_argument("--every", type=int, default=3)
     args = parser.parse_args()
-    run = _load(args.model)
+    from cyclesem.runs import load_run  # a run folder or a packaged model's name
+
+    run = load_run(args.model)
     names = sorted(p.name for p in (args.data / "blur").glob("*.png"))[:: args.every]
     scores = defaultdict(list)
     for name in names:
-        blurry = read_image(args.data / "blur" / name).pixels
-        sharp = read_image(args.data / "sharp" / name).pixels
+        blurry = read_image(args.data / "blur" / name).content
+        sharp = read_image(args.data / "sharp" / name).content
         shift = estimate_shift(sharp, blurry)
         before = score_pair(sharp, blurry, shift=shift)
         after = score_pair(sharp, np.clip(run.enhance(blurry), 0, 1), shift=shift)
-        scores[source_group(name)].append((before["psnr"], before["ssim"], after["psnr"], after["ssim"]))
+        scores[source_group(Path(name).stem)].append((before["psnr"], before["ssim"], after["psnr"], after["ssim"]))
     print(f"{run.describe()}")
     print("source  n  input PSNR  SSIM  | output PSNR  SSIM  | gain dB")
     every = []

@@ -9,10 +9,10 @@ with a margin for the PSF, a degradation from ``synth.wide`` (``draw_deblur`` or
 Pairs are 16-bit PNGs named ``NNNNN.png`` in ``OUT/{train,val}/{blurry,sharp}``,
 a pure function of ``--seed``.
 
-For ``denoise`` the real sem-denoise pairs are linked in beside the synthetic ones:
-``--real-copies`` links to each training pair (001-014), one to each validation pair
-(015, 016); 017-020 stay out for evaluation. Train those with ``--register`` (the real
-pairs are shifted by up to 4 px).
+For ``denoise`` the real sem-denoise pairs go in beside the synthetic ones, registered
+(the noisy frames are shifted by up to 4 px) and cut to their overlap: each training pair
+(001-014) ``--real-copies`` times (links), each validation pair (015, 016) once; 017-020
+stay out for evaluation.
 
     python experiments/pretrained/make_pairs.py deblur --out /work/runs/data/sem-deblur --train 4000 --val 64
     python experiments/pretrained/make_pairs.py denoise --out /work/runs/data/sem-denoise --train 1500 --val 32
@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from cyclesem.io import read_image
+from cyclesem.registration import align_pair
 from synth import wide
 from synth.phantoms import random_phantom
 
@@ -79,17 +80,27 @@ def write_pairs(out: Path, images, kind: str, count: int, size: int, seed: int) 
             cv2.imwrite(str(out / side / f"{index:05d}.png"), np.rint(image * 65535).astype(np.uint16))
 
 
-def link_real_pairs(out: Path, data: Path, copies: int) -> None:
-    """Link the real sem-denoise pairs into ``out/{train,val}``: training ones ``copies`` times each."""
-    for noisy in sorted((data / "sem-denoise" / "noisy").glob("*.tif")):
-        if noisy.stem in HELD_OUT:
+def write_real_pairs(out: Path, data: Path, copies: int) -> None:
+    """Register the real sem-denoise pairs and write them into ``out/{train,val}``.
+
+    Each training pair (not in ``HELD_OUT`` or ``REAL_VAL``) is written once and
+    linked ``copies - 1`` more times, to weight it against the synthetic pairs;
+    each validation pair once. The noisy image is shifted onto the clean one
+    (sub-pixel) and both are cut to their overlap, so training needs no ``--register``.
+    """
+    for noisy_path in sorted((data / "sem-denoise" / "noisy").glob("*.tif")):
+        if noisy_path.stem in HELD_OUT:
             continue
-        split, count = ("val", 1) if noisy.stem in REAL_VAL else ("train", copies)
-        for copy in range(count):
-            for side, folder in (("blurry", "noisy"), ("sharp", "clean")):
-                link = out / split / side / f"real{noisy.stem}_{copy}.tif"
-                if not link.exists():
-                    link.symlink_to(data / "sem-denoise" / folder / noisy.name)
+        clean, noisy, _ = align_pair(read_image(data / "sem-denoise" / "clean" / noisy_path.name).content,
+                                     read_image(noisy_path).content)
+        split, count = ("val", 1) if noisy_path.stem in REAL_VAL else ("train", copies)
+        for side, image in (("blurry", noisy), ("sharp", clean)):
+            first = out / split / side / f"real{noisy_path.stem}_0.png"
+            cv2.imwrite(str(first), np.rint(np.clip(image, 0, 1) * 65535).astype(np.uint16))
+            for copy in range(1, count):
+                link = out / split / side / f"real{noisy_path.stem}_{copy}.png"
+                link.unlink(missing_ok=True)
+                link.symlink_to(first.name)
 
 
 def main() -> None:
@@ -110,7 +121,7 @@ def main() -> None:
     write_pairs(args.out / "train", images, args.kind, args.train, args.size, args.seed)
     write_pairs(args.out / "val", images, args.kind, args.val, args.size, args.seed + 1)
     if args.kind == "denoise":
-        link_real_pairs(args.out, args.data.resolve(), args.real_copies)
+        write_real_pairs(args.out, args.data.resolve(), args.real_copies)
     print(f"wrote {args.train} + {args.val} pairs to {args.out}")
 
 

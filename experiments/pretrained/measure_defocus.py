@@ -66,8 +66,8 @@ def main() -> None:
     names = sorted(p.name for p in (args.data / "blur").glob("*.png"))[:: args.every]
     rows = {}
     for name in names:
-        blurry = read_image(args.data / "blur" / name).pixels
-        sharp = read_image(args.data / "sharp" / name).pixels
+        blurry = read_image(args.data / "blur" / name).content
+        sharp = read_image(args.data / "sharp" / name).content
         rows[name] = measure(blurry, sharp)
         r = rows[name]
         print(f"{name}: noise {r['noise_blurry']:.4f}/{r['noise_sharp']:.4f} mean {r['mean_blurry']:.3f}/"

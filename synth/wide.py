@@ -124,9 +124,9 @@ def draw_deblur(rng: np.random.Generator) -> WideDegradation:
     """A ``sem-deblur`` training degradation: blur to sigma 15 / disc radius 24 px, noise 0.004-0.05."""
     return WideDegradation(
         psf=_draw_psf(rng, 15.0, 24.0),
-        gain=float(rng.uniform(0.85, 1.15)), offset=float(rng.uniform(-0.06, 0.06)),
-        gamma=float(math.exp(rng.uniform(-0.2, 0.2))),
-        veil=float(rng.uniform(0.0, 0.25)) if rng.random() < 0.25 else 0.0,
+        gain=float(rng.uniform(0.9, 1.1)), offset=float(rng.uniform(-0.04, 0.04)),
+        gamma=float(math.exp(rng.uniform(-0.1, 0.1))),
+        veil=float(rng.uniform(0.0, 0.15)) if rng.random() < 0.25 else 0.0,
         jitter=float(rng.uniform(0.0, 0.6)) if rng.random() < 0.5 else 0.0,
         dead_fraction=float(rng.uniform(0, 1e-4)) if rng.random() < 0.2 else 0.0,
         **_draw_noise(rng, 0.004, 0.05))

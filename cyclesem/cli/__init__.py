@@ -13,7 +13,7 @@ import sys
 import click
 
 from cyclesem import __version__
-from cyclesem.cli import compare, demo, enhance, export, focus, info, synth, train
+from cyclesem.cli import compare, demo, enhance, export, focus, info, models, synth, train
 from cyclesem.errors import CyclesemError
 
 
@@ -54,5 +54,5 @@ def main():
     """
 
 
-for _module in (info, focus, synth, train, enhance, export, compare, demo):
+for _module in (info, focus, synth, train, enhance, export, compare, models, demo):
     main.add_command(_module.command)

@@ -21,7 +21,8 @@ DEFAULT_METHODS = "identity,wiener,self_wiener,blind,rl,unsharp"
     default=DEFAULT_METHODS,
     show_default=True,
     metavar="LIST",
-    help="Comma-separated: identity, wiener, self_wiener, blind, rl, rl_tv, unsharp, or run folders.",
+    help="Comma-separated: identity, wiener, self_wiener, blind, rl, rl_tv, unsharp, packaged models "
+         "(cyclesem models) or run folders.",
 )
 @click.option("--out", required=True, type=click.Path(), metavar="DIR", help="Folder for metrics.csv and the reports.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")

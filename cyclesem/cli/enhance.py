@@ -13,8 +13,9 @@ DEFAULT_TILE = 512
 
 
 @click.command("enhance")
-@click.argument("run", type=click.Path(path_type=Path))
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="[RUN] INPUT...")
+@click.option("--model", default=None, metavar="NAME|RUN",
+              help="A packaged model (see 'cyclesem models') or run folder; then every argument is an input.")
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the enhanced files (created if needed); file names are kept.",
@@ -30,7 +31,7 @@ DEFAULT_TILE = 512
     "with a smooth weight, 0 up to 2.5 px of blur (output = input there), 1 from 3 px; "
     "images judged in focus are copied unchanged.",
 )
-def command(run, inputs, out_dir, overwrite, tile, where_blurry):
+def command(paths, model, out_dir, overwrite, tile, where_blurry):
     """Enhance image files (or folders of them) with RUN: a trained run folder,
     an ONNX file or a bioimage.io package zip from `cyclesem export`.
 
@@ -46,6 +47,9 @@ def command(run, inputs, out_dir, overwrite, tile, where_blurry):
     file that fails is reported at the end; the others are still written.
     """
     from cyclesem import io
+    run, inputs = (Path(model), paths) if model is not None else (paths[0], paths[1:])
+    if not inputs:
+        raise click.UsageError("give a run folder (or --model NAME) and at least one INPUT")
     spec = _tile_spec(tile)
     files = io.list_images(inputs)
     loaded = _load(run, where_blurry)

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from cyclesem.errors import CyclesemError
+from cyclesem.pretrained import is_model_name, model_names
 from cyclesem.restore import classical
 
 __all__ = ["BUILTIN_METHODS", "DEFAULT_METHODS", "Method", "PSF_METHODS", "describe_problem", "resolve_methods"]
@@ -67,11 +68,13 @@ def resolve_methods(names: Sequence[str]) -> tuple[list[Method], list[tuple[str,
         For names that are neither known methods nor folders (all listed), or no names.
     """
     names = [name.strip() for name in names if name.strip()]
-    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(_run_part(n)).is_dir()]
+    unknown = [n for n in names if n not in BUILTIN_METHODS and not Path(_run_part(n)).is_dir()
+               and not is_model_name(n)]
     if unknown or not names:
         known = ", ".join(BUILTIN_METHODS)
         what = f"unknown method(s) {', '.join(unknown)}" if unknown else "no methods given"
-        raise CyclesemError(f"{what}: use {known}, a run folder of 'cyclesem train', or "
+        raise CyclesemError(f"{what}: use {known}, a packaged model ({', '.join(model_names())}), "
+                            f"a run folder of 'cyclesem train', or "
                             f"METHOD:RUN, METHOD one of {', '.join(PSF_METHODS)} with the PSF a physical "
                             f"CycleGAN run estimated")
     methods, failures = [], []

@@ -194,7 +194,8 @@ def load_run(path: str | os.PathLike) -> Run:
     Parameters
     ----------
     path : str or os.PathLike
-        A run folder written by ``cyclesem train``.
+        A run folder written by ``cyclesem train``, or the name of a packaged
+        model (:mod:`cyclesem.pretrained`; an existing folder of that name wins).
 
     Returns
     -------
@@ -203,10 +204,12 @@ def load_run(path: str | os.PathLike) -> Run:
     Raises
     ------
     CyclesemError
-        If the folder is not a run, a file in it is unreadable, or the
-        network does not load in safe mode.
+        If the folder is not a run, a file in it is unreadable, the network
+        does not load in safe mode, or a name is neither a folder nor a model.
     """
-    path = Path(path)
+    from cyclesem.pretrained import resolve
+
+    path = resolve(path)
     if not path.is_dir():
         raise CyclesemError("not a run folder (no such folder)", path)
     if not is_run_dir(path):

@@ -1,0 +1,167 @@
+"""Widely randomised degradations for training networks that ship pretrained.
+
+One draw is one :class:`WideDegradation`: a PSF (Gaussian, defocus disc or their
+mixture, optionally with a Lorentzian tail), the intensity changes a refocused
+or re-exposed frame brings (gain, offset, gamma, a veil), scan jitter, SEM noise
+(shot + detector), dead pixels and spikes, and the file's bit depth.
+
+- :func:`draw_deblur`: beam blur and defocus of widths from none to about
+  15 px (Gaussian sigma) / 24 px (disc radius) with noise and intensity changes
+  (``sem-deblur``);
+- :func:`draw_denoise`: no blur; noise, scan jitter, dead pixels (``sem-denoise``);
+- :func:`apply`: the degraded image of a clean one under a draw;
+- :func:`lorentzian_psf`, :func:`mixed_psf`: the PSFs :mod:`synth.psf` lacks.
+
+The ranges are deliberately wider than any one instrument's, so that a network
+trained on them does not depend on guessing the blur, noise or contrast right.
+Pure numpy: never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from synth.blur import blur
+from synth.fog import apply_fog
+from synth.noise import dead_pixels_and_spikes, quantise, scan_distortion, sem_noise
+from synth.psf import disk_psf, gaussian_psf
+
+__all__ = ["WideDegradation", "lorentzian_psf", "mixed_psf", "draw_deblur", "draw_denoise", "apply"]
+
+_MID_GREY = 0.5  # the grey level at which a noise sigma is specified
+
+
+@dataclass(frozen=True)
+class WideDegradation:
+    """One drawn degradation (see :func:`apply`).
+
+    Attributes
+    ----------
+    psf : numpy.ndarray
+        Odd-sized kernel summing to 1 (``[[1]]``: no blur).
+    gain, offset, gamma : float
+        Intensity change ``(gain * x + offset) ** gamma`` on the blurred image (clipped to [0, 1] first).
+    veil : float
+        Strength in [0, 1) of a uniform veil at the image's mean grey (``apply_fog``).
+    jitter : float
+        Per-row horizontal scan jitter (px, standard deviation).
+    noise_sigma : float
+        Total noise standard deviation at mid grey (0.5).
+    shot_fraction : float
+        Part of the noise variance at mid grey that is shot noise (the rest is detector noise).
+    dead_fraction, spike_fraction : float
+        Fractions of pixels set to 0 / 1.
+    bits : int
+        Bit depth the degraded image is quantised to (0: not quantised).
+    """
+
+    psf: np.ndarray
+    gain: float = 1.0
+    offset: float = 0.0
+    gamma: float = 1.0
+    veil: float = 0.0
+    jitter: float = 0.0
+    noise_sigma: float = 0.0
+    shot_fraction: float = 0.5
+    dead_fraction: float = 0.0
+    spike_fraction: float = 0.0
+    bits: int = 0
+
+
+def lorentzian_psf(width: float, radius: int) -> np.ndarray:
+    """A 2-D Lorentzian (Cauchy) PSF ``(1 + r^2 / width^2) ** -1.5``, truncated at ``radius`` px.
+
+    The long tails of scattered and backscattered electrons; normalised to sum 1,
+    size ``2 * radius + 1``.
+    """
+    if width <= 0 or radius < 1:
+        raise ValueError("width must be > 0 and radius >= 1")
+    y, x = np.mgrid[-radius : radius + 1, -radius : radius + 1].astype(np.float64)
+    kernel = (1.0 + (x * x + y * y) / width**2) ** -1.5
+    return (kernel / kernel.sum()).astype(np.float32)
+
+
+def mixed_psf(core: np.ndarray, tail: np.ndarray, tail_weight: float) -> np.ndarray:
+    """``(1 - tail_weight) * core + tail_weight * tail``, both centred and padded to one size."""
+    if not 0.0 <= tail_weight <= 1.0:
+        raise ValueError("tail_weight must lie in [0, 1]")
+    size = [max(a, b) for a, b in zip(core.shape, tail.shape)]
+    out = np.zeros(size, np.float64)
+    for kernel, weight in ((core, 1.0 - tail_weight), (tail, tail_weight)):
+        top, left = (size[0] - kernel.shape[0]) // 2, (size[1] - kernel.shape[1]) // 2
+        out[top : top + kernel.shape[0], left : left + kernel.shape[1]] += weight * kernel
+    return (out / out.sum()).astype(np.float32)
+
+
+def _draw_psf(rng: np.random.Generator, max_sigma: float, max_radius: float) -> np.ndarray:
+    """No blur (10 %), an elliptical Gaussian (45 %) or a soft disc (45 %), half of them with a tail."""
+    choice = rng.random()
+    if choice < 0.1:
+        return np.ones((1, 1), np.float32)
+    if choice < 0.55:
+        sigma = rng.uniform(0.5, max_sigma)
+        core = gaussian_psf(sigma, sigma * rng.uniform(0.75, 1.0), rng.uniform(0, 180))
+    else:
+        radius = rng.uniform(1.0, max_radius)
+        core = disk_psf(radius, radius_y=radius * rng.uniform(0.8, 1.0), angle=rng.uniform(0, 180),
+                        softness=rng.uniform(0.0, 0.25 * radius))
+    if rng.random() < 0.5:
+        width = rng.uniform(2.0, 12.0)
+        core = mixed_psf(core, lorentzian_psf(width, min(48, math.ceil(4 * width))), rng.uniform(0.05, 0.4))
+    return core
+
+
+def _draw_noise(rng: np.random.Generator, low: float, high: float) -> dict:
+    return {"noise_sigma": float(math.exp(rng.uniform(math.log(low), math.log(high)))),
+            "shot_fraction": float(rng.uniform(0.2, 1.0)),
+            "bits": int(rng.choice([8, 8, 16]))}
+
+
+def draw_deblur(rng: np.random.Generator) -> WideDegradation:
+    """A ``sem-deblur`` training degradation: blur to sigma 15 / disc radius 24 px, noise 0.004-0.05."""
+    return WideDegradation(
+        psf=_draw_psf(rng, 15.0, 24.0),
+        gain=float(rng.uniform(0.9, 1.1)), offset=float(rng.uniform(-0.04, 0.04)),
+        gamma=float(math.exp(rng.uniform(-0.1, 0.1))),
+        veil=float(rng.uniform(0.0, 0.15)) if rng.random() < 0.25 else 0.0,
+        jitter=float(rng.uniform(0.0, 0.6)) if rng.random() < 0.5 else 0.0,
+        dead_fraction=float(rng.uniform(0, 1e-4)) if rng.random() < 0.2 else 0.0,
+        **_draw_noise(rng, 0.004, 0.05))
+
+
+def draw_denoise(rng: np.random.Generator) -> WideDegradation:
+    """A ``sem-denoise`` training degradation: no blur, noise 0.01-0.15, jitter, dead pixels and spikes."""
+    return WideDegradation(
+        psf=np.ones((1, 1), np.float32),
+        gain=float(rng.uniform(0.9, 1.1)), offset=float(rng.uniform(-0.03, 0.03)),
+        jitter=float(rng.uniform(0.0, 1.0)) if rng.random() < 0.5 else 0.0,
+        dead_fraction=float(rng.uniform(0, 1e-3)) if rng.random() < 0.5 else 0.0,
+        spike_fraction=float(rng.uniform(0, 5e-4)) if rng.random() < 0.5 else 0.0,
+        **_draw_noise(rng, 0.01, 0.15))
+
+
+def apply(clean: np.ndarray, params: WideDegradation, rng: np.random.Generator) -> np.ndarray:
+    """The degraded image of ``clean`` (float32 in [0, 1], same shape).
+
+    Order: blur, intensity change, veil, scan jitter, noise, dead pixels and
+    spikes, quantisation. Blurring mirrors at the borders: degrade a crop with a
+    margin of the PSF's half size and cut it off afterwards for exact borders.
+    """
+    image = blur(np.asarray(clean, np.float32), params.psf)
+    image = np.clip(params.gain * image + params.offset, 0.0, 1.0) ** np.float32(params.gamma)
+    if params.veil > 0:
+        image = apply_fog(image, 1.0 - params.veil, float(image.mean()))
+    if params.jitter > 0:
+        image = scan_distortion(image, rng, jitter=params.jitter)
+    if params.noise_sigma > 0:
+        shot_var = params.shot_fraction * params.noise_sigma**2
+        dose = _MID_GREY / shot_var if shot_var > 0 else 0.0
+        detector = math.sqrt(max(params.noise_sigma**2 - shot_var, 0.0))
+        image = sem_noise(image, dose, detector, rng)
+    image = dead_pixels_and_spikes(image, params.dead_fraction, params.spike_fraction, rng)
+    if params.bits:
+        return quantise(image, params.bits)
+    return np.clip(image, 0.0, 1.0).astype(np.float32)

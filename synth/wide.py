@@ -27,7 +27,7 @@ import numpy as np
 from synth.blur import blur
 from synth.fog import apply_fog
 from synth.noise import dead_pixels_and_spikes, quantise, scan_distortion, sem_noise
-from synth.psf import disk_psf, gaussian_psf
+from cyclesem.restore.classical.psf import disk_psf, gaussian_psf
 
 __all__ = ["WideDegradation", "lorentzian_psf", "mixed_psf", "draw_deblur", "draw_denoise", "apply"]
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from cyclesem.io import read_image
-from cyclesem.metrics import score_pair
-from cyclesem.pairs import source_group
-from cyclesem.registration import estimate_shift
+from cyclesem.evaluate.metrics import score_pair
+from cyclesem.data.pairs import source_group
+from cyclesem.data.registration import estimate_shift
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/midnet-defocus"))
     parser.add_argument("--every", type=int, default=3)
     args = parser.parse_args()
-    from cyclesem.runs import load_run  # a run folder or a packaged model's name
+    from cyclesem.restore.runs import load_run  # a run folder or a packaged model's name
 
     run = load_run(args.model)
     names = sorted(p.name for p in (args.data / "blur").glob("*.png"))[:: args.every]

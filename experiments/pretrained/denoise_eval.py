@@ -18,8 +18,8 @@ import numpy as np
 from skimage.restoration import denoise_tv_chambolle
 
 from cyclesem.io import read_image
-from cyclesem.metrics import score_pair
-from cyclesem.registration import estimate_shift
+from cyclesem.evaluate.metrics import score_pair
+from cyclesem.data.registration import estimate_shift
 
 TRAIN = [f"{i:03d}" for i in range(1, 15)]
 TEST = ["017", "018", "019", "020"]
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--model", default="sem-denoise", help="packaged model name or run folder")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     args = parser.parse_args()
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     weight, means = tune_tv(args.data)
     print("TV weight grid (mean PSNR on training pairs 001-014): "

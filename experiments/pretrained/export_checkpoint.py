@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from cyclesem.config import load_mapping
-from cyclesem.pairs import LoadedPair
-from cyclesem.run_folder import checkpoint_path, restore_checkpoint
-from cyclesem.supervised_config import resolve_supervised_config
-from cyclesem.supervised_task import SupervisedTask
+from cyclesem.data.pairs import LoadedPair
+from cyclesem.train.run_folder import checkpoint_path, restore_checkpoint
+from cyclesem.config.supervised import resolve_supervised_config
+from cyclesem.train.supervised import SupervisedTask
 
 
 def export(run: Path, step: int, out: Path) -> None:

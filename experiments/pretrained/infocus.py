@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from cyclesem.io import list_images, read_image
-from cyclesem.metrics import psnr, ssim
+from cyclesem.evaluate.metrics import psnr, ssim
 
 
 def main() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("model", help="packaged model name or run folder")
     parser.add_argument("--data", type=Path, default=Path("../shared/data/sem-clear"))
     args = parser.parse_args()
-    from cyclesem.runs import load_run
+    from cyclesem.restore.runs import load_run
 
     run = load_run(args.model)
     print(run.describe())

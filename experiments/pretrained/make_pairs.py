@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from cyclesem.io import read_image
-from cyclesem.registration import align_pair
+from cyclesem.data.registration import align_pair
 from synth import wide
 from synth.phantoms import random_phantom
 

@@ -15,12 +15,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-from cyclesem.classical import estimate_noise_sigma as estimate_sigma
+from cyclesem.restore.classical import estimate_noise_sigma as estimate_sigma
 
 from cyclesem.io import read_image
-from cyclesem.registration import align_pair
+from cyclesem.data.registration import align_pair
 from synth.blur import blur
-from synth.psf import disk_psf, gaussian_psf
+from cyclesem.restore.classical.psf import disk_psf, gaussian_psf
 
 SIGMAS = np.geomspace(1.0, 24.0, 25)
 RADII = np.geomspace(1.5, 40.0, 25)

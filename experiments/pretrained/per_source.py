@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cyclesem.pairs import source_group
+from cyclesem.data.pairs import source_group
 
 
 def per_source(path: Path) -> dict[str, dict[str, np.ndarray]]:

@@ -75,7 +75,7 @@ def test_two_inputs_with_one_name_do_not_collide(run_dir, inputs, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["nowhere", "IN", "--out", "o"], "not a run folder"),
+        (["nowhere", "IN", "--out", "o"], "packaged models: sem-deblur"),
         (["RUN", "IN", "--out", "IN/a.png/sub"], "cannot make the output folder"),
         (["RUN", "missing.png", "--out", "o"], "file not found"),
         (["RUN", "IN", "--out", "o", "--tile", "40"], "--tile"),

@@ -11,8 +11,7 @@ def command(ctx):
     """List the pretrained models, one line each (`cyclesem models show NAME` prints a card).
 
     A model name works wherever a run folder does: `cyclesem enhance --model
-    sem-deblur IMAGES... --out DIR`, `cyclesem compare --methods identity,sem-deblur`,
-    `cyclesem train --init sem-deblur ...` (fine-tuning).
+    sem-deblur IMAGES... --out DIR`, `cyclesem compare --methods identity,sem-deblur`.
     """
     if ctx.invoked_subcommand is not None:
         return

@@ -5,7 +5,7 @@ Registered PSNR / SSIM (file units, the blurry input's shift for every method, a
 the sharp image, for every ``--every``-th pair of ``midnet-defocus``; mean and
 spread per source and over all. For tracking a training run at its checkpoints:
 
-    python experiments/pretrained/check_real.py /work/runs/sem-deblur --every 3
+    python -m experiments.pretrained.check_real RESULTS/sem-deblur --every 3
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ network are scored on the held-out pairs 017-020 (never trained on, never used f
 checkpoint choice): registered PSNR / SSIM in file units, the noisy image's shift for
 every method, as ``cyclesem compare --register``. Content above the info bar only.
 
-    python experiments/pretrained/denoise_eval.py [--model sem-denoise] [--data ../shared/data]
+    python -m experiments.pretrained.denoise_eval [--model sem-denoise] [--data ../shared/data]
 """
 
 from __future__ import annotations

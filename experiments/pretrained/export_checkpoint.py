@@ -4,7 +4,7 @@ For picking a pretrained model's step after training: writes ``OUT/{config.json,
 generator.keras}`` from ``RUN/checkpoints/step_N.npz``, so ``cyclesem compare`` and
 ``experiments/pretrained/package.py`` take it like any run.
 
-    python experiments/pretrained/export_checkpoint.py /work/runs/sem-deblur 250 /work/runs/sem-deblur-250
+    python -m experiments.pretrained.export_checkpoint RESULTS/sem-deblur 250 RESULTS/sem-deblur-250
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ On every image of ``sem-clear`` (nanowires, superalloy; content above any info b
 units): a deblurring network should leave a sharp image nearly as it is (high PSNR against
 the input), not "sharpen" it into ringing. Mean ± std per folder.
 
-    python experiments/pretrained/infocus.py sem-deblur [--data ../shared/data/sem-clear]
+    python -m experiments.pretrained.infocus sem-deblur [--data ../shared/data/sem-clear]
 """
 
 from __future__ import annotations

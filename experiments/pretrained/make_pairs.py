@@ -14,8 +14,8 @@ For ``denoise`` the real sem-denoise pairs go in beside the synthetic ones, regi
 (001-014) ``--real-copies`` times (links), each validation pair (015, 016) once; 017-020
 stay out for evaluation.
 
-    python experiments/pretrained/make_pairs.py deblur --out /work/runs/data/sem-deblur --train 4000 --val 64
-    python experiments/pretrained/make_pairs.py denoise --out /work/runs/data/sem-denoise --train 1500 --val 32
+    python -m experiments.pretrained.make_pairs deblur --out RESULTS/data/sem-deblur --train 4000 --val 64
+    python -m experiments.pretrained.make_pairs denoise --out RESULTS/data/sem-denoise --train 1500 --val 32
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ least-squares gain/offset/gamma of blurry against blurred sharp, and the Gaussia
 disc radius whose blur of the sharp image best matches the blurry one. The numbers set the
 *ranges* of the sem-deblur training recipe; the pairs are never trained on.
 
-    python experiments/pretrained/measure_defocus.py [--data ../shared/data/midnet-defocus] [--every 3]
+    python -m experiments.pretrained.measure_defocus [--data ../shared/data/midnet-defocus] [--every 3]
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def measure(blurry: np.ndarray, sharp: np.ndarray) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/midnet-defocus"))
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/midnet-defocus"))
     parser.add_argument("--every", type=int, default=3, help="measure every n-th pair")
     parser.add_argument("--out", type=Path, default=None, help="write per-pair JSON here")
     args = parser.parse_args()

@@ -5,7 +5,7 @@ config (pair folders replaced by their role, so no machine paths are shipped), i
 state (step, steps, seconds, best validation), and its best network (``best.keras``,
 else ``generator.keras``). The model card (``card.md``) is written by hand.
 
-    python experiments/pretrained/package.py /work/runs/sem-deblur sem-deblur
+    python -m experiments.pretrained.package RESULTS/sem-deblur sem-deblur
 """
 
 from __future__ import annotations

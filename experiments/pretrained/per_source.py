@@ -4,7 +4,7 @@ For each method and each source image (``G`` in ``G-1_sNNN``): the mean over its
 over the sources, the mean and the spread (standard deviation) of those means, and the gain over
 the input (``identity``) per source (min .. max). A markdown table on stdout.
 
-    python experiments/pretrained/per_source.py RESULTS/metrics.csv
+    python -m experiments.pretrained.per_source RESULTS/metrics.csv
 """
 
 from __future__ import annotations

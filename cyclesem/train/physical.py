@@ -13,20 +13,23 @@ import keras
 import numpy as np
 from keras import ops
 
-from cyclesem.config import to_dict
-from cyclesem.data.crops import CropSampler, centre_crops
 from cyclesem.data.pipelines import degradation_draws, physical_unpaired_batches
 from cyclesem.models.cyclegan import ConstantThenLinearDecay
 from cyclesem.models.physical_cyclegan import NETWORK_NAMES, PhysicalCycleGan
 from cyclesem.nets import build_discriminator, build_generator
 from cyclesem.nets.degradation import PARAMETER_COUNT, VEIL_GRID, build_degradation, describe
 from cyclesem.nets.midnet import build_midnet
+from cyclesem.train.cyclegan import CycleGanTask
 
 __all__ = ["PhysicalCycleGanTask"]
 
 
-class PhysicalCycleGanTask:
-    """Training of :class:`PhysicalCycleGan` for :func:`cyclesem.training.train` (its task interface).
+class PhysicalCycleGanTask(CycleGanTask):
+    """Training of :class:`PhysicalCycleGan` for :func:`cyclesem.train.runner.train` (its task interface).
+
+    The crops, previews, settings, saved config and step counter are the
+    CycleGAN task's; the networks, optimizers, batches, exports and samples are
+    this model's.
 
     Parameters
     ----------
@@ -36,32 +39,13 @@ class PhysicalCycleGanTask:
         Normalised 2-D float32 training images of each domain.
     """
 
-    kind = "cyclegan"
     progress_keys = ("restorer", "pair_l1", "spectral", "disc_blurry")
-    preview_count = 2
 
     def __init__(self, config, blurry: list, clear: list):
-        self.config = config
-        train, data = config.train, config.data
-        if train.crop <= config.model.physical.psf_radius:
-            raise ValueError(f"the crop ({train.crop}) must be larger than the PSF radius "
+        if config.train.crop <= config.model.physical.psf_radius:
+            raise ValueError(f"the crop ({config.train.crop}) must be larger than the PSF radius "
                              f"({config.model.physical.psf_radius})")
-        self.samplers = {
-            domain: CropSampler([(image,) for image in images], train.crop,
-                                flips=data.flips, rotations=data.rotations)
-            for domain, images in (("blurry", blurry), ("clear", clear))
-        }
-        self.previews = {"blurry": centre_crops(blurry, train.crop, self.preview_count),
-                         "clear": centre_crops(clear, train.crop, self.preview_count)}
-
-    @property
-    def settings(self):
-        """The run's :class:`~cyclesem.config.common.TrainSettings`."""
-        return self.config.train
-
-    def config_dict(self) -> dict:
-        """The resolved config, for ``RUN/config.json``."""
-        return to_dict(self.config)
+        super().__init__(config, blurry, clear)
 
     def build_restorer(self, name: str = "gen_blurry_to_clear") -> keras.Model:
         """A fresh float32 blurry -> clear network of the configured kind."""
@@ -92,14 +76,6 @@ class PhysicalCycleGanTask:
         schedule = ConstantThenLinearDecay(rate, steps, int(round(settings.decay_start * steps)))
         return keras.optimizers.Adam(schedule, beta_1=settings.beta_1, beta_2=settings.beta_2,
                                      name=f"adam_{network_name}")
-
-    def optimizers(self, model: PhysicalCycleGan) -> dict:
-        """The four optimizers by network name (their variables go into checkpoints)."""
-        return model.network_optimizers
-
-    def completed_steps(self, model: PhysicalCycleGan) -> int:
-        """Training steps the model has done (restored with its checkpoint)."""
-        return int(ops.convert_to_numpy(model.completed_steps.value))
 
     def dataset(self, start_step: int):
         """Batches with the degradation's draws for steps ``start_step`` to ``train.steps - 1``."""

@@ -36,7 +36,7 @@ from cyclesem.nets.layers import frozen_statistics
 
 tf = require_tensorflow()
 
-__all__ = ["CycleGan", "ConstantThenLinearDecay", "GENERATORS", "NETWORK_NAMES", "LOGGED_LOSSES"]
+__all__ = ["CycleGan", "FourNetworks", "ConstantThenLinearDecay", "GENERATORS", "NETWORK_NAMES", "LOGGED_LOSSES"]
 
 NETWORK_NAMES = ("gen_blurry_to_clear", "gen_clear_to_blurry", "disc_clear", "disc_blurry")
 LOGGED_LOSSES = ("generators", "adversarial", "cycle", "identity", "ssim", "edge",
@@ -68,7 +68,35 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
                 "decay_start": self.decay_start}
 
 
-class CycleGan(keras.Model):
+class FourNetworks(keras.Model):
+    """What both CycleGAN kinds share: the four networks of :data:`NETWORK_NAMES`, one optimizer each.
+
+    Subclasses set the four networks as attributes and write ``train_step``.
+    """
+
+    @property
+    def networks(self) -> dict:
+        """The four networks by name."""
+        return {name: getattr(self, name) for name in NETWORK_NAMES}
+
+    def compile(self, optimizers: dict, *, jit_compile: bool = False, run_eagerly: bool = False):
+        """Set one optimizer per network and build their variables.
+
+        Call inside the distribution strategy's scope (optimizers built outside
+        it fail under ``MirroredStrategy``).
+        """
+        super().compile(optimizer=None, jit_compile=jit_compile, run_eagerly=run_eagerly)
+        self.network_optimizers = dict(optimizers)
+        for name, network in self.networks.items():
+            self.network_optimizers[name].build(network.trainable_variables)
+
+    def call(self, inputs, training=False):
+        """Blurry to clear: ``gen_blurry_to_clear`` on ``inputs["blurry"]`` (or on a tensor)."""
+        blurry = inputs["blurry"] if isinstance(inputs, dict) else inputs
+        return self.gen_blurry_to_clear(blurry, training=training)
+
+
+class CycleGan(FourNetworks):
     """Unpaired blurry <-> clear translation trained with cycle consistency.
 
     Parameters
@@ -106,27 +134,6 @@ class CycleGan(keras.Model):
         count = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False,
                                 aggregation="only_first_replica", name=f"pool_{domain}_count")
         return images, count
-
-    @property
-    def networks(self) -> dict:
-        """The four networks by name."""
-        return {name: getattr(self, name) for name in NETWORK_NAMES}
-
-    def compile(self, optimizers: dict, *, jit_compile: bool = False, run_eagerly: bool = False):
-        """Set one optimizer per network and build their variables.
-
-        Call inside the distribution strategy's scope (optimizers built outside
-        it fail under ``MirroredStrategy``).
-        """
-        super().compile(optimizer=None, jit_compile=jit_compile, run_eagerly=run_eagerly)
-        self.network_optimizers = dict(optimizers)
-        for name, network in self.networks.items():
-            self.network_optimizers[name].build(network.trainable_variables)
-
-    def call(self, inputs, training=False):
-        """Blurry to clear: ``gen_blurry_to_clear`` on ``inputs["blurry"]`` (or on a tensor)."""
-        blurry = inputs["blurry"] if isinstance(inputs, dict) else inputs
-        return self.gen_blurry_to_clear(blurry, training=training)
 
     def train_step(self, data):
         step = ops.cast(data["step"][0], "int64")

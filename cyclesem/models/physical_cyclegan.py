@@ -44,9 +44,9 @@ TensorFlow ``train_step`` only takes gradients and applies them.
 
 from __future__ import annotations
 
-import keras
 from keras import ops
 
+from cyclesem.models.cyclegan import NETWORK_NAMES, FourNetworks
 from cyclesem.models.losses import (intensity_distance, l1_loss, lsgan_discriminator_loss,
                                     lsgan_generator_loss, sobel_magnitude_l1, spectral_distance, ssim_loss)
 from cyclesem.nets.layers import frozen_statistics
@@ -56,10 +56,9 @@ __all__ = ["NETWORK_NAMES", "PhysicalCycleGan", "PHYSICAL_LOGGED_LOSSES"]
 PHYSICAL_LOGGED_LOSSES = ("restorer", "pair_l1", "pair_ssim", "pair_edge", "blurry_cycle", "identity",
                           "adversarial_clear", "degradation", "adversarial_blurry", "spectral", "intensity",
                           "disc_clear", "disc_blurry")
-NETWORK_NAMES = ("gen_blurry_to_clear", "gen_clear_to_blurry", "disc_clear", "disc_blurry")
 
 
-class PhysicalCycleGan(keras.Model):
+class PhysicalCycleGan(FourNetworks):
     """Unpaired blurry -> clear restoration taught by a fitted physical degradation.
 
     Parameters
@@ -90,23 +89,6 @@ class PhysicalCycleGan(keras.Model):
             aggregation="only_first_replica", name="completed_steps")
         self.network_optimizers = {}
         self.built = True
-
-    @property
-    def networks(self) -> dict:
-        """The four networks by name."""
-        return {name: getattr(self, name) for name in NETWORK_NAMES}
-
-    def compile(self, optimizers: dict, *, jit_compile: bool = False, run_eagerly: bool = False):
-        """Set one optimizer per network and build their variables (inside the strategy scope)."""
-        super().compile(optimizer=None, jit_compile=jit_compile, run_eagerly=run_eagerly)
-        self.network_optimizers = dict(optimizers)
-        for name, network in self.networks.items():
-            self.network_optimizers[name].build(network.trainable_variables)
-
-    def call(self, inputs, training=False):
-        """Blurry to clear: ``gen_blurry_to_clear`` on ``inputs["blurry"]`` (or on a tensor)."""
-        blurry = inputs["blurry"] if isinstance(inputs, dict) else inputs
-        return self.gen_blurry_to_clear(blurry, training=training)
 
     def degrade(self, clear, data, *, mean_only: bool = False):
         """``gen_clear_to_blurry``'s degradation of ``clear`` with the batch's draws (noise-free: ``mean_only``)."""

@@ -54,7 +54,7 @@ class DemoSettings:
     seed: int = 0
     test_fraction: float = 0.2
     preset: str = "tiny"
-    train_overrides: tuple[str, ...] = ("optimizer.learning_rate=1e-3",)
+    train_overrides: tuple[str, ...] = ()
     steps: int = 1500
     crop: int = 64
     batch: int = 4
@@ -65,7 +65,7 @@ DEMO = DemoSettings()
 """The README's demo: a few minutes on two CPU cores.
 
 The ``tiny`` physically constrained CycleGAN (a MIDNet restorer taught by the
-fitted SEM degradation) at learning rate 1e-3, 1500 steps of four 64 px crops.
+fitted SEM degradation), 1500 steps of four 64 px crops.
 """
 
 QUICK_DEMO = replace(DEMO, phantoms=6, size=64, steps=2, crop=32, train_overrides=("runtime.eager=true",))

@@ -204,12 +204,13 @@ def _radial_bins(height: int, width: int, bins: int = _SPECTRUM_BINS) -> np.ndar
     return matrix[:, counts > 0] / counts[counts > 0]
 
 
-def log_radial_spectrum(images):
-    """Log of the batch-mean radial power spectrum of ``(B, H, W, 1)`` images, less its mean over the bins.
+def log_radial_spectra(images):
+    """Per-image log radial power spectra of ``(B, H, W, 1)`` images, each less its mean over the bins.
 
-    The image mean is removed and a Hann window applied first; taking out the
-    mean log power leaves the spectrum's shape, which a gain does not change:
+    The image mean is removed and a Hann window applied first; taking out each
+    spectrum's mean log power leaves its shape, which a gain does not change:
     blur width and noise level are fitted apart from brightness and contrast.
+    Returns ``(B, bins)``.
     """
     x = _f32(images)[..., 0]
     height, width = x.shape[1], x.shape[2]
@@ -218,18 +219,25 @@ def log_radial_spectrum(images):
     real, imag = ops.fft2((x, ops.zeros_like(x)))
     power = ops.reshape(ops.square(real) + ops.square(imag), (-1, height * width))
     radial = ops.matmul(power, ops.convert_to_tensor(_radial_bins(height, width)))
-    logs = ops.log(ops.mean(radial, axis=0) + 1e-8)
-    return logs - ops.mean(logs)
+    logs = ops.log(radial + 1e-8 * ops.mean(radial, axis=1, keepdims=True) + 1e-30)  # a floor that scales
+    return logs - ops.mean(logs, axis=1, keepdims=True)
 
 
 def spectral_distance(fake, real):
-    """Mean absolute difference of :func:`log_radial_spectrum` of two batches (``real`` held fixed).
+    """Distance between the distributions of :func:`log_radial_spectra` of two batches (``real`` held fixed).
 
-    Blur lowers the high-frequency power and noise sets its floor, so this
-    statistic fits a degradation's width and noise level quickly and stably
-    from unpaired images of similar content.
+    Blur lowers the high-frequency power and noise sets its floor. The mean
+    over the batch of each bin's log power fits the typical blur width and
+    noise level (a mean of logs: averaging powers first would let the least
+    blurred images dominate the high frequencies and bias the width low); the
+    spread over the batch fits how much the width varies across images
+    (real folders mix blur widths), on top of what the content varies.
     """
-    return ops.mean(ops.abs(log_radial_spectrum(fake) - ops.stop_gradient(log_radial_spectrum(real))))
+    fake_logs = log_radial_spectra(fake)
+    real_logs = ops.stop_gradient(log_radial_spectra(real))
+    mean_gap = ops.mean(ops.abs(ops.mean(fake_logs, axis=0) - ops.mean(real_logs, axis=0)))
+    spread_gap = ops.mean(ops.abs(ops.std(fake_logs, axis=0) - ops.std(real_logs, axis=0)))
+    return mean_gap + spread_gap
 
 
 def intensity_distance(fake, real):

@@ -14,9 +14,11 @@ One step on real blurry crops ``b`` and real clear crops ``c`` (``F`` the
 degradation, ``G = gen_blurry_to_clear``):
 
 - **Fitting the degradation** (``F``'s loss): ``F(c)`` must look like real
-  blurry images to ``disc_blurry`` (LSGAN), have their radial power spectrum
-  (:func:`cyclesem.models.losses.spectral_distance`, a fast and stable statistic of
-  blur width and noise level) and their grey-level histogram
+  blurry images to ``disc_blurry`` (LSGAN), have the distribution of their
+  radial power spectra (:func:`cyclesem.models.losses.spectral_distance`: the
+  mean and the spread over the batch of each frequency band's log power, a
+  fast and stable statistic of blur width, its variation and the noise level)
+  and their grey-level histogram
   (:func:`cyclesem.models.losses.intensity_distance`: brightness, contrast, veil).
   The two statistics do most of the fitting: alone, a saturated
   ``disc_blurry`` drove gain and offset far off (offset -0.85 after 250
@@ -25,12 +27,14 @@ degradation, ``G = gen_blurry_to_clear``):
   with L1 + SSIM + edge: the restorer trains on realistic pairs it makes
   itself. The gradient does not flow into ``F`` (``F`` is fitted to the real
   blurry folder only, never made easier to invert).
-- **Blurry -> clear -> blurry**: ``F_mean(G(b))`` against ``b`` (L1, the mean
-  degradation without noise) keeps restorations of real images consistent with
-  the physics. ``F`` is a blur: it destroys high frequencies, so ``G`` cannot
+- **Blurry -> clear -> blurry** (weight 0 by default, as realism below: on
+  the Gaussian benchmark the restorer did better without both):
+  ``F_mean(G(b))`` against ``b`` (L1, the mean degradation without noise)
+  keeps restorations of real images consistent with the physics. ``F`` is a blur: it destroys high frequencies, so ``G`` cannot
   hide a code there to satisfy this cycle (no steganography channel).
 - **Identity**: ``G(c)`` against ``c`` keeps sharp inputs unchanged.
-- **Realism**: ``disc_clear`` scores ``G(b)`` against real clear crops.
+- **Realism** (weight 0 by default): ``disc_clear`` scores ``G(b)`` against
+  real clear crops.
 
 For the first ``degradation.warmup`` fraction of the steps only ``F`` and
 ``disc_blurry`` learn (the restorer's and ``disc_clear``'s losses are

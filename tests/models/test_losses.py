@@ -85,3 +85,31 @@ def test_cycle_gan_losses_are_weighted(image):
     assert value(terms["identity"]) == pytest.approx(0.2, abs=1e-6)
     assert value(terms["adversarial"]) == pytest.approx(1.0)
     assert value(terms["generators"]) == pytest.approx(2.0 * 1.0 + 10 * 0.1 + 5 * 0.2, abs=1e-5)
+
+
+def _blurred_textures(widths, seed):
+    """White-noise textures of 64 px, each blurred by a Gaussian of one of ``widths`` (px)."""
+    rng = np.random.default_rng(seed)
+    images = [ndimage.gaussian_filter(rng.random((64, 64)), width, mode="wrap") for width in widths]
+    return np.stack(images)[..., None].astype(np.float32)
+
+
+def test_spectral_distance_is_zero_for_the_same_batch_and_blind_to_gain_and_offset():
+    batch = _blurred_textures([1.0, 2.0, 3.0, 2.0], seed=0)
+    assert value(losses.spectral_distance(batch, batch)) == pytest.approx(0.0, abs=1e-6)
+    assert value(losses.spectral_distance(3.0 * batch + 0.2, batch)) == pytest.approx(0.0, abs=1e-3)
+
+
+def test_spectral_distance_prefers_the_true_width_on_other_content():
+    target = _blurred_textures([2.0] * 8, seed=1)
+    distances = {width: value(losses.spectral_distance(_blurred_textures([width] * 8, seed=2), target))
+                 for width in (1.5, 2.0, 2.5)}
+    assert distances[2.0] < min(distances[1.5], distances[2.5])
+
+
+def test_spectral_distance_sees_how_much_the_width_varies():
+    """A folder mixing widths 1 and 3 px is closer to another such folder than to one of constant width."""
+    mixed = _blurred_textures([1.0, 3.0] * 4, seed=3)
+    same_spread = _blurred_textures([1.0, 3.0] * 4, seed=4)
+    constant = _blurred_textures([np.sqrt(3.0)] * 8, seed=4)  # the geometric mean width of 1 and 3
+    assert value(losses.spectral_distance(same_spread, mixed)) < value(losses.spectral_distance(constant, mixed))

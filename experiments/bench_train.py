@@ -7,12 +7,22 @@ table also gives each generator's parameters and the data pipeline's own rate
 (crops per second, measured alone) so a slow pipeline would show.
 
     python -m experiments.bench_train --presets tiny,small --steps 20
+    python -m experiments.bench_train --backend tensorflow,jax --presets tiny --crop 64
+
+``--backend`` (one or several Keras backends, comma-separated) times the
+default unpaired model (the physically constrained CycleGAN, the one that
+trains under every backend) in one subprocess per backend with
+``KERAS_BACKEND`` set, then prints each preset's steps/s under every backend
+and their ratio to the first.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -42,16 +52,17 @@ def _timed_fit(model, dataset, total: int) -> list[float]:
     return stamps
 
 
-def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int) -> dict:
-    """Steps per second of one preset after ``warmup`` steps."""
+def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int,
+                 physical: bool = False) -> dict:
+    """Steps per second of one preset after ``warmup`` steps (the paper's CycleGAN, or ``physical``)."""
     import keras
 
-    from cyclesem.train.cyclegan import CycleGanTask
     from cyclesem.config.cyclegan import resolve_cyclegan_config
+    from cyclesem.train.tasks import cyclegan_task
 
-    config = resolve_cyclegan_config(preset, options={"train": {
-        "steps": warmup + steps, "crop": crop, "batch": batch}})
-    task = CycleGanTask(config, _textures(4, 2 * crop, 1), _textures(4, 2 * crop, 2))
+    config = resolve_cyclegan_config(preset, overrides=() if physical else ("model.degradation=unet",),
+                                     options={"train": {"steps": warmup + steps, "crop": crop, "batch": batch}})
+    task = cyclegan_task(config, _textures(4, 2 * crop, 1), _textures(4, 2 * crop, 2))
     keras.utils.set_random_seed(0)
     model = task.build_model()
     started = time.perf_counter()
@@ -78,6 +89,31 @@ def pipeline_rate(crop: int, batch: int, batches: int = 200) -> float:
     return 2 * batch * (batches - 1) / (time.perf_counter() - started)
 
 
+def _backend_row(backend: str, preset: str, args) -> dict:
+    """:func:`bench_preset` of the physical CycleGAN in a subprocess under ``KERAS_BACKEND=backend``."""
+    code = ("import json; from experiments.bench_train import bench_preset; print('ROW', json.dumps("
+            f"bench_preset({preset!r}, crop={args.crop}, batch={args.batch}, warmup={args.warmup}, "
+            f"steps={args.steps}, physical=True)))")
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(next(line for line in done.stdout.splitlines() if line.startswith("ROW "))[4:])
+
+
+def compare_backends(backends: list[str], args) -> None:
+    """Print steps/s of each preset under each backend and the ratio to the first backend."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"physical CycleGAN; {os.cpu_count()} CPU(s), load {load:.1f}; crop {args.crop}, batch "
+          f"{args.batch}, {args.warmup} warm-up + {args.steps} timed steps")
+    print(f"{'preset':<8} {'backend':<11} {'warm-up s':>10} {'steps/s':>9} {'ratio':>6}")
+    for preset in args.presets.split(","):
+        first = None
+        for backend in backends:
+            row = _backend_row(backend, preset, args)
+            first = first or row["steps_per_s"]
+            print(f"{preset:<8} {backend:<11} {row['warmup_s']:>10.1f} {row['steps_per_s']:>9.3f} "
+                  f"{row['steps_per_s'] / first:>6.2f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", default="tiny,small")
@@ -85,7 +121,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--backend", help="Keras backends to compare, e.g. tensorflow,jax")
     args = parser.parse_args()
+    if args.backend:
+        compare_backends(args.backend.split(","), args)
+        return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 

@@ -66,16 +66,15 @@ def test_jax_trained_generator_enhances_under_tensorflow(jax_runs):
 
 
 def test_jax_run_resumes_under_tensorflow(jax_runs):
-    from tests.train import test_physical
+    from cyclesem.train.runner import train
+    from cyclesem.train.tasks import cyclegan_task
+    from tests.train.jax_smoke import physical_config, unpaired_images
 
     if keras.backend.backend() != "tensorflow":
         pytest.skip("checks the TensorFlow side")
-    rng = np.random.default_rng(0)
-    clear = [rng.random((40, 48)).astype(np.float32) for _ in range(2)]
-    images = ([c * np.float32(0.8) + np.float32(0.1) for c in clear[::-1]], clear)
     lines = []
-    result = test_physical.train(test_physical.cyclegan_task(test_physical.micro_config(5), *images),
-                                 jax_runs[0] / "physical_resumed", resume=True, progress=False, log=lines.append)
+    result = train(cyclegan_task(physical_config(5), *unpaired_images()), jax_runs[0] / "physical_resumed",
+                   resume=True, progress=False, log=lines.append)
     assert result.step == 5 and any("trained under jax" in line for line in lines)
     state = json.loads((jax_runs[0] / "physical_resumed" / "state.json").read_text())
     assert state["backend"] == "tensorflow"

@@ -82,7 +82,7 @@ class SupervisedRestoration(keras.Model):
         Keras's own train and test steps (every backend but TensorFlow) call it.
         """
         terms = self._terms(y_pred, y, training)
-        self._reported = _TRAIN_METRICS if training else _TEST_METRICS
+        object.__setattr__(self, "_reported", _TRAIN_METRICS if training else _TEST_METRICS)  # read at trace time
         self._record(terms, self._reported)
         return terms["total"]
 

@@ -24,8 +24,8 @@ class _NoTensorFlow(importlib.abc.MetaPathFinder):
 
 
 PHYSICAL = ("model.midnet.width=4", "model.discriminator.width=4", "model.physical.psf_radius=6",
-            "model.physical.warmup=0.3", "runtime.eager=true", "data.norm_range=[0.0, 1.0]")
-SUPERVISED = ("model.width=4", "model.enc_blocks=[1]", "model.dec_blocks=[1]", "runtime.eager=true")
+            "model.physical.warmup=0.3", "data.norm_range=[0.0, 1.0]")
+SUPERVISED = ("model.width=4", "model.enc_blocks=[1]", "model.dec_blocks=[1]")
 
 
 def physical_config(steps: int):
@@ -67,7 +67,7 @@ def main(root: str) -> None:
     from cyclesem.train.run_folder import prepare_run_folder
     from cyclesem.train.runner import train
     from cyclesem.train.supervised import SupervisedTask
-    from cyclesem.train.tasks import cyclegan_task
+    from cyclesem.train.cyclegan import cyclegan_task
 
     def run(task, folder, **kwargs):
         return train(task, folder, progress=False, log=print, **kwargs)

@@ -67,7 +67,7 @@ def test_jax_trained_generator_enhances_under_tensorflow(jax_runs):
 
 def test_jax_run_resumes_under_tensorflow(jax_runs):
     from cyclesem.train.runner import train
-    from cyclesem.train.tasks import cyclegan_task
+    from cyclesem.train.cyclegan import cyclegan_task
     from tests.train.jax_smoke import physical_config, unpaired_images
 
     if keras.backend.backend() != "tensorflow":

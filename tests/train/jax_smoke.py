@@ -1,9 +1,11 @@
 """Run under ``KERAS_BACKEND=jax`` with TensorFlow hidden (by :mod:`tests.train.test_jax`, in a subprocess).
 
-Trains the physically constrained CycleGAN 4 steps straight and 2 + 2 resumed,
-and the supervised MIDNet 2 + 2 steps (the micro configs of
-``tests/train/test_physical.py`` and ``test_supervised.py``), in run folders
-under ``sys.argv[1]``; prints ``TENSORFLOW_IMPORTED`` if anything imported TensorFlow.
+Trains the physically constrained CycleGAN and the supervised MIDNet (micro
+configs like those of ``tests/train/test_physical.py`` and ``test_supervised.py``)
+4 steps straight and 2 + 2 resumed, in run folders ``{physical,midnet}_{straight,resumed}``
+under ``sys.argv[1]``; enhances an image with the MIDNet run (prints ``ENHANCED True``),
+tries the paper's CycleGAN (prints ``REFUSED`` and its one-line error), and prints
+``TENSORFLOW_IMPORTED`` if anything imported TensorFlow.
 """
 
 from __future__ import annotations
@@ -62,24 +64,45 @@ def pairs():
     return [pair("t0"), pair("t1")], [pair("v0", (36, 70))]
 
 
+def _enhance_and_refuse(root: str) -> None:
+    """Enhance with the JAX-trained MIDNet under JAX; the paper's CycleGAN refuses JAX in one line."""
+    import dataclasses
+
+    from cyclesem.errors import CyclesemError
+    from cyclesem.restore.runs import load_run
+    from cyclesem.train.cyclegan import cyclegan_task
+
+    image = np.random.default_rng(2).random((37, 45)).astype(np.float32)
+    restored = load_run(f"{root}/midnet_resumed").enhance(image)
+    print("ENHANCED", restored.shape == image.shape and bool(np.isfinite(restored).all()), flush=True)
+    config = physical_config(2)
+    paper = dataclasses.replace(config, model=dataclasses.replace(config.model, degradation="unet"))
+    try:
+        cyclegan_task(paper, *unpaired_images())
+    except CyclesemError as error:
+        print("REFUSED", str(error), flush=True)
+
+
 def main(root: str) -> None:
     sys.meta_path.insert(0, _NoTensorFlow())
+    from cyclesem.train.cyclegan import cyclegan_task
     from cyclesem.train.run_folder import prepare_run_folder
     from cyclesem.train.runner import train
     from cyclesem.train.supervised import SupervisedTask
-    from cyclesem.train.cyclegan import cyclegan_task
 
     def run(task, folder, **kwargs):
         return train(task, folder, progress=False, log=print, **kwargs)
 
+    def straight_and_resumed(name, make_task):
+        run(make_task(4), prepare_run_folder(f"{root}/{name}_straight"))
+        resumed = prepare_run_folder(f"{root}/{name}_resumed")
+        run(make_task(2), resumed)
+        run(make_task(4), resumed, resume=True)
+
     images = unpaired_images()
-    run(cyclegan_task(physical_config(4), *images), prepare_run_folder(f"{root}/physical_straight"))
-    resumed = prepare_run_folder(f"{root}/physical_resumed")
-    run(cyclegan_task(physical_config(2), *images), resumed)
-    run(cyclegan_task(physical_config(4), *images), resumed, resume=True)
-    supervised = prepare_run_folder(f"{root}/midnet")
-    run(SupervisedTask(supervised_config(2), *pairs()), supervised)
-    run(SupervisedTask(supervised_config(4), *pairs()), supervised, resume=True)
+    straight_and_resumed("physical", lambda steps: cyclegan_task(physical_config(steps), *images))
+    straight_and_resumed("midnet", lambda steps: SupervisedTask(supervised_config(steps), *pairs()))
+    _enhance_and_refuse(root)
     print("TENSORFLOW_IMPORTED" if "tensorflow" in sys.modules else "no tensorflow", flush=True)
 
 

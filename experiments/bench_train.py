@@ -14,7 +14,8 @@ models that train under every backend, the default unpaired model (the
 physically constrained CycleGAN, ``physical``) and the supervised MIDNet
 (``midnet``), in one subprocess per backend and model with ``KERAS_BACKEND``
 set, then prints each preset's steps/s under every backend and their ratio to
-the first. Each model runs as training runs it (``runtime`` defaults: the
+the first, with the CPU time per step (all threads of the process; on a
+shared machine a fairer comparison than wall time). Each model runs as training runs it (``runtime`` defaults: the
 TensorFlow graph without XLA, a jit-compiled step under JAX).
 """
 
@@ -41,14 +42,18 @@ def _textures(count: int, size: int, seed: int = 0) -> list[np.ndarray]:
     return images
 
 
-def _timed_fit(model, dataset, total: int) -> list[float]:
+def _timed_fit(model, dataset, total: int, cpu_stamps: list | None = None) -> list[float]:
+    """Wall-clock time after each step (and the process's CPU time, all threads, in ``cpu_stamps``)."""
     import keras
+
+    cpu_stamps = [] if cpu_stamps is None else cpu_stamps
 
     stamps: list[float] = []
 
     class Stamp(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             stamps.append(time.perf_counter())
+            cpu_stamps.append(time.process_time())
 
     model.fit(dataset, epochs=1, steps_per_epoch=total, shuffle=False, verbose=0, callbacks=[Stamp()])
     return stamps
@@ -72,11 +77,12 @@ def _time_task(task, network: str, warmup: int, steps: int) -> dict:
 
     keras.utils.set_random_seed(0)
     model = task.build_model()
-    started = time.perf_counter()
-    stamps = _timed_fit(model, task.dataset(0), warmup + steps)
+    started, cpu = time.perf_counter(), []
+    stamps = _timed_fit(model, task.dataset(0), warmup + steps, cpu)
     timed = stamps[-1] - stamps[warmup - 1]
     return {"params": getattr(model, network).count_params(), "warmup_s": stamps[warmup - 1] - started,
-            "steps_per_s": steps / timed, "s_per_step": timed / steps}
+            "steps_per_s": steps / timed, "s_per_step": timed / steps,
+            "cpu_s_per_step": (cpu[-1] - cpu[warmup - 1]) / steps}
 
 
 def bench_supervised(preset: str, *, crop: int, batch: int, warmup: int, steps: int) -> dict:
@@ -126,7 +132,8 @@ def compare_backends(backends: list[str], args) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} CPU(s), load {load:.1f}; crop {args.crop}, batch "
           f"{args.batch}, {args.warmup} warm-up + {args.steps} timed steps")
-    print(f"{'model':<9} {'preset':<7} {'backend':<11} {'warm-up s':>10} {'s/step':>8} {'steps/s':>9} {'ratio':>6}")
+    print(f"{'model':<9} {'preset':<7} {'backend':<11} {'warm-up s':>10} {'s/step':>8} {'CPU s/step':>10} "
+          f"{'steps/s':>9} {'ratio':>6}")
     for kind in args.kinds.split(","):
         for preset in args.presets.split(","):
             first = None
@@ -135,7 +142,7 @@ def compare_backends(backends: list[str], args) -> None:
                 first = first or row["steps_per_s"]
                 load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
                 print(f"{kind:<9} {preset:<7} {backend:<11} {row['warmup_s']:>10.1f} {row['s_per_step']:>8.3f} "
-                      f"{row['steps_per_s']:>9.3f} {row['steps_per_s'] / first:>6.2f}  (load {load:.1f})",
+                      f"{row['cpu_s_per_step']:>10.3f} {row['steps_per_s']:>9.3f} {row['steps_per_s'] / first:>6.2f}  (load {load:.1f})",
                       flush=True)
 
 

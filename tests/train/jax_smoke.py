@@ -85,12 +85,15 @@ def _enhance_and_refuse(root: str) -> None:
 
 def main(root: str) -> None:
     sys.meta_path.insert(0, _NoTensorFlow())
+    import keras
+
     from cyclesem.train.cyclegan import cyclegan_task
     from cyclesem.train.run_folder import prepare_run_folder
     from cyclesem.train.runner import train
     from cyclesem.train.supervised import SupervisedTask
 
     def run(task, folder, **kwargs):
+        keras.backend.clear_session()  # the same layer names each time: the compiled step comes from the cache
         return train(task, folder, progress=False, log=print, **kwargs)
 
     def straight_and_resumed(name, make_task):

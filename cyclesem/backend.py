@@ -1,4 +1,7 @@
-"""The one place that imports TensorFlow for the library.
+"""The one place that imports TensorFlow (and picks the Keras backend) for the library.
+
+Keras 3 runs on the backend ``KERAS_BACKEND`` names (TensorFlow by default);
+under ``jax`` (or ``torch``) nothing here imports TensorFlow.
 
 TensorFlow comes from one of the install extras, ``cyclesem[cpu]`` or
 ``cyclesem[gpu]`` (never both: ``tensorflow`` and ``tensorflow-cpu`` install the
@@ -58,11 +61,46 @@ def _native_stderr_silenced():
         os.close(devnull)
 
 
+def keras_backend() -> str:
+    """The Keras backend this process uses (``"tensorflow"``, ``"jax"``, ...), without importing Keras.
+
+    Keras fixes its backend when it is first imported, from ``KERAS_BACKEND``
+    (else ``~/.keras/keras.json``, else TensorFlow).
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    name = os.environ.get("KERAS_BACKEND")
+    if not name:
+        import json
+        from pathlib import Path
+
+        config = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
+        try:
+            name = json.loads(config.read_text()).get("backend")
+        except (OSError, ValueError, AttributeError):
+            name = None
+    return name or "tensorflow"
+
+
+def jit_compile(xla: bool, eager: bool) -> bool:
+    """Whether ``compile(jit_compile=...)`` compiles the step with XLA.
+
+    Under TensorFlow only when ``xla`` asks (the graph runs without it); under
+    JAX always unless ``eager`` (a JAX step not compiled runs op by op).
+    """
+    return bool(xla or (keras_backend() == "jax" and not eager))
+
+
 def require_keras():
-    """Import and return :mod:`keras` (Keras 3), or raise a one-line CyclesemError."""
-    require_tensorflow()
+    """Import and return :mod:`keras` (Keras 3), or raise a one-line CyclesemError.
+
+    Under the TensorFlow backend TensorFlow is imported first (quietly); under
+    another backend it is not imported at all.
+    """
+    if keras_backend() == "tensorflow":
+        require_tensorflow()
     try:
         import keras
     except ImportError:
-        raise CyclesemError(_HINT) from None
+        raise CyclesemError("Keras 3 is not installed: pip install keras") from None
     return keras

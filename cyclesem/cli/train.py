@@ -53,9 +53,9 @@ def command(resume_dir, steps, **options):
     RUN/config.json. Continue a run (after Ctrl-C, or to train longer) with
     cyclesem train --resume RUN [--steps N].
     """
-    from cyclesem.backend import require_tensorflow
+    from cyclesem.backend import require_keras
 
-    require_tensorflow()  # first, so TensorFlow's start-up banner stays off the terminal
+    require_keras()  # first, so TensorFlow's start-up banner stays off the terminal (none under JAX)
     if resume_dir is not None:
         _resume(resume_dir, steps, options)
     elif options["paired"] and options["unpaired"]:

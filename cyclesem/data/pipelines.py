@@ -1,4 +1,4 @@
-"""``tf.data`` pipelines of training batches, for unpaired and paired training.
+"""Pipelines of training batches (``tf.data``, or numpy under JAX), for unpaired and paired training.
 
 Training crops (:class:`~cyclesem.data.crops.CropSampler`) are a **pure
 function of (seed, step)**: example ``k`` of step ``s`` is drawn from ``numpy.random.default_rng([seed, s * batch + k])``, which
@@ -7,8 +7,11 @@ equally likely), a crop position (images smaller than the crop are
 reflect-padded), and one of the eight flips / 90-degree rotations. Resuming a
 run at step ``s`` therefore replays exactly the data a straight run would see.
 
-Crops are made in a parallel ``tf.data`` map and prefetched, so the CPU
-prepares the next batches while the network trains.
+Under the TensorFlow backend crops are made in a parallel ``tf.data`` map and
+prefetched, so the CPU prepares the next batches while the network trains.
+Under any other Keras backend (JAX) the same examples are stacked into numpy
+batches by a :class:`keras.utils.PyDataset` (:class:`NumpyBatches`), and
+TensorFlow is never imported.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 
 from cyclesem.data.crops import CropSampler
 
-__all__ = ["degradation_draws", "paired_batches", "physical_unpaired_batches", "unpaired_batches"]
+__all__ = ["NumpyBatches", "degradation_draws", "paired_batches", "physical_unpaired_batches", "unpaired_batches"]
 
 
 def _batches(make_example, count: int, crop: int, *, batch: int, start_step: int, steps: int,
@@ -25,10 +28,14 @@ def _batches(make_example, count: int, crop: int, *, batch: int, start_step: int
     """A dataset of batches of ``count`` crops per example, for steps ``start_step..steps-1``.
 
     ``make_example(index)`` returns ``count`` arrays ``(crop, crop)``, then one
-    float32 array of each shape in ``extra_shapes``.
+    float32 array of each shape in ``extra_shapes``. Elements are tuples of
+    ``count`` crop batches ``(batch, crop, crop, 1)``, the extras and the step
+    of each example ``(batch,)``.
     """
-    from cyclesem.backend import require_tensorflow
+    from cyclesem.backend import keras_backend, require_tensorflow
 
+    if keras_backend() != "tensorflow":
+        return NumpyBatches(make_example, count, batch=batch, start_step=start_step, steps=steps)
     tf = require_tensorflow()
 
     def numpy_example(index):
@@ -44,6 +51,47 @@ def _batches(make_example, count: int, crop: int, *, batch: int, start_step: int
     dataset = tf.data.Dataset.range(start_step * batch, max(steps, start_step) * batch)
     dataset = dataset.map(tf_example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def _numpy_batches_class():
+    import keras
+
+    class _NumpyBatches(keras.utils.PyDataset):
+        def __init__(self, make_example, count: int, *, batch: int, start_step: int, steps: int,
+                     transform=None):
+            super().__init__()
+            self.make_example, self.count, self.batch = make_example, count, batch
+            self.start_step, self.steps, self.transform = start_step, max(steps, start_step), transform
+
+        def __len__(self) -> int:
+            return self.steps - self.start_step
+
+        def __getitem__(self, position: int):
+            step = self.start_step + int(position)
+            examples = [self.make_example(step * self.batch + k) for k in range(self.batch)]
+            columns = [np.stack([np.asarray(e[i], np.float32) for e in examples])
+                       for i in range(len(examples[0]))]
+            crops = [column[..., np.newaxis] for column in columns[:self.count]]
+            element = (*crops, *columns[self.count:], np.full(self.batch, step, np.int64))
+            return self.transform(*element) if self.transform else element
+
+        def map(self, transform):
+            """The same batches, each passed through ``transform(*element)`` (as ``tf.data``'s ``map``)."""
+            return type(self)(self.make_example, self.count, batch=self.batch, start_step=self.start_step,
+                              steps=self.steps, transform=transform)
+
+    return _NumpyBatches
+
+
+def NumpyBatches(make_example, count: int, *, batch: int, start_step: int, steps: int):  # noqa: N802
+    """Numpy batches for steps ``start_step .. steps - 1`` as a :class:`keras.utils.PyDataset`.
+
+    Item ``i`` is step ``start_step + i``: the same elements as the ``tf.data``
+    pipeline, built from the same ``make_example(index)``, so a run is the same
+    pure function of (seed, step) under every backend. ``.map(f)`` applies
+    ``f(*element)`` to each batch.
+    """
+    return _numpy_batches_class()(make_example, count, batch=batch, start_step=start_step, steps=steps)
 
 
 def unpaired_batches(blurry: CropSampler, clear: CropSampler, *, seed: int, batch: int,

@@ -31,69 +31,18 @@ import keras
 from keras import ops
 
 from cyclesem.backend import require_tensorflow
+from cyclesem.models.four_networks import NETWORK_NAMES, FourNetworks
 from cyclesem.models.losses import cycle_gan_losses
+from cyclesem.models.schedules import ConstantThenLinearDecay
 from cyclesem.nets.layers import frozen_statistics
 
 tf = require_tensorflow()
 
 __all__ = ["CycleGan", "FourNetworks", "ConstantThenLinearDecay", "GENERATORS", "NETWORK_NAMES", "LOGGED_LOSSES"]
 
-NETWORK_NAMES = ("gen_blurry_to_clear", "gen_clear_to_blurry", "disc_clear", "disc_blurry")
 LOGGED_LOSSES = ("generators", "adversarial", "cycle", "identity", "ssim", "edge",
                  "disc_clear", "disc_blurry")
 GENERATORS = NETWORK_NAMES[:2]
-
-
-@keras.saving.register_keras_serializable(package="cyclesem")
-class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """A constant learning rate until ``decay_start`` steps, then linear decay to zero at ``total_steps``.
-
-    The rate is a function of the optimizer's step counter only, so a restored
-    optimizer resumes the schedule where it stopped.
-    """
-
-    def __init__(self, learning_rate: float, total_steps: int, decay_start: int):
-        self.learning_rate = float(learning_rate)
-        self.total_steps = int(total_steps)
-        self.decay_start = int(decay_start)
-
-    def __call__(self, step):
-        step = ops.cast(step, "float32")
-        span = float(max(self.total_steps - self.decay_start, 1))
-        progress = ops.clip((step - self.decay_start) / span, 0.0, 1.0)
-        return self.learning_rate * (1.0 - progress)
-
-    def get_config(self):
-        return {"learning_rate": self.learning_rate, "total_steps": self.total_steps,
-                "decay_start": self.decay_start}
-
-
-class FourNetworks(keras.Model):
-    """What both CycleGAN kinds share: the four networks of :data:`NETWORK_NAMES`, one optimizer each.
-
-    Subclasses set the four networks as attributes and write ``train_step``.
-    """
-
-    @property
-    def networks(self) -> dict:
-        """The four networks by name."""
-        return {name: getattr(self, name) for name in NETWORK_NAMES}
-
-    def compile(self, optimizers: dict, *, jit_compile: bool = False, run_eagerly: bool = False):
-        """Set one optimizer per network and build their variables.
-
-        Call inside the distribution strategy's scope (optimizers built outside
-        it fail under ``MirroredStrategy``).
-        """
-        super().compile(optimizer=None, jit_compile=jit_compile, run_eagerly=run_eagerly)
-        self.network_optimizers = dict(optimizers)
-        for name, network in self.networks.items():
-            self.network_optimizers[name].build(network.trainable_variables)
-
-    def call(self, inputs, training=False):
-        """Blurry to clear: ``gen_blurry_to_clear`` on ``inputs["blurry"]`` (or on a tensor)."""
-        blurry = inputs["blurry"] if isinstance(inputs, dict) else inputs
-        return self.gen_blurry_to_clear(blurry, training=training)
 
 
 class CycleGan(FourNetworks):

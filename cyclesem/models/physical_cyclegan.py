@@ -42,15 +42,16 @@ multiplied by zero), so the restorer starts on a fitted degradation.
 
 All random numbers (the degradation's draws, its noise and veil fields) come
 from the input pipeline, pure functions of (seed, step): resumed runs draw the
-same. The losses are one backend-neutral function (:meth:`losses`); the
-TensorFlow ``train_step`` only takes gradients and applies them.
+same. The losses are one backend-neutral function (:meth:`losses_of`); the
+train steps only take gradients and apply them: TensorFlow's here, JAX's in
+:mod:`cyclesem.models.jax_steps`.
 """
 
 from __future__ import annotations
 
 from keras import ops
 
-from cyclesem.models.cyclegan import NETWORK_NAMES, FourNetworks
+from cyclesem.models.four_networks import NETWORK_NAMES, FourNetworks
 from cyclesem.models.losses import (intensity_distance, l1_loss, lsgan_discriminator_loss,
                                     lsgan_generator_loss, sobel_magnitude_l1, spectral_distance, ssim_loss)
 from cyclesem.nets.layers import frozen_statistics
@@ -60,6 +61,8 @@ __all__ = ["NETWORK_NAMES", "PhysicalCycleGan", "PHYSICAL_LOGGED_LOSSES"]
 PHYSICAL_LOGGED_LOSSES = ("restorer", "pair_l1", "pair_ssim", "pair_edge", "blurry_cycle", "identity",
                           "adversarial_clear", "degradation", "adversarial_blurry", "spectral", "intensity",
                           "disc_clear", "disc_blurry")
+OWNERS = {"gen_blurry_to_clear": "restorer", "gen_clear_to_blurry": "degradation",
+          "disc_clear": "disc_clear", "disc_blurry": "disc_blurry"}  # network -> the loss it descends
 
 
 class PhysicalCycleGan(FourNetworks):
@@ -81,6 +84,8 @@ class PhysicalCycleGan(FourNetworks):
         on the whole batch of self-made pairs.
     """
 
+    owners, logged_losses = OWNERS, PHYSICAL_LOGGED_LOSSES
+
     def __init__(self, networks: dict, loss_weights, *, warmup_steps: int, real_images: int = 1, **kwargs):
         super().__init__(**kwargs)
         self.real_images = max(int(real_images), 1)
@@ -93,6 +98,11 @@ class PhysicalCycleGan(FourNetworks):
             aggregation="only_first_replica", name="completed_steps")
         self.network_optimizers = {}
         self.built = True
+
+    def idle_networks(self) -> tuple:
+        """Networks whose loss is a constant with these weights (``disc_clear`` without its two uses)."""
+        weights = self.loss_weights_
+        return () if weights.adversarial_clear > 0 or weights.blurry_cycle > 0 else ("disc_clear",)
 
     def degrade(self, clear, data, *, mean_only: bool = False):
         """``gen_clear_to_blurry``'s degradation of ``clear`` with the batch's draws (noise-free: ``mean_only``)."""
@@ -141,18 +151,16 @@ class PhysicalCycleGan(FourNetworks):
             self.disc_blurry(ops.stop_gradient(fake_blurry), training=True))
         return terms
 
-    def train_step(self, data):
+    def tensorflow_train_step(self, data):
         import tensorflow as tf
 
         step = ops.cast(data["step"][0], "int64")
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        owners = {"gen_blurry_to_clear": "restorer", "gen_clear_to_blurry": "degradation",
-                  "disc_clear": "disc_clear", "disc_blurry": "disc_blurry"}
         optimizers = self.network_optimizers
         with tf.GradientTape(persistent=True) as tape:
             terms = self.losses_of(data, step)
             scaled = {name: optimizers[name].scale_loss(terms[owner] / replicas)
-                      for name, owner in owners.items()}
+                      for name, owner in OWNERS.items()}
         for name, network in self.networks.items():
             variables = network.trainable_variables
             gradients = tape.gradient(scaled[name], variables)

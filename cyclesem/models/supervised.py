@@ -3,8 +3,11 @@
 :class:`SupervisedRestoration` wraps one network (for example
 :func:`cyclesem.nets.midnet.build_midnet`) with MIDNet's three-term loss
 (:func:`cyclesem.models.losses.restoration_loss_terms`), so ``compile(optimizer=...)`` then ``fit()``
-and ``evaluate()`` work with callbacks and progress bars unchanged. The gradient
-step is the TensorFlow-specific part; the loss and metrics are ``keras.ops``.
+and ``evaluate()`` work with callbacks and progress bars unchanged. The loss
+and metrics are ``keras.ops`` in :meth:`~SupervisedRestoration.compute_loss`:
+under JAX (and any backend but TensorFlow) Keras's own train and test steps
+run it, so nothing here is JAX-specific; under TensorFlow the steps below keep
+the gradient tape and divide the loss by the replicas of a ``MirroredStrategy``.
 
 Training reports ``l1``, ``edge``, ``fft`` and ``total``; evaluation adds
 ``psnr`` and ``ssim`` of the prediction against the sharp image (``max_val``
@@ -19,8 +22,6 @@ from keras import ops
 from cyclesem.backend import require_tensorflow
 from cyclesem.config.supervised import RestorationLossWeights
 from cyclesem.models.losses import restoration_loss_terms
-
-tf = require_tensorflow()
 
 __all__ = ["StepCountedRestoration", "SupervisedRestoration", "psnr_per_image"]
 
@@ -72,8 +73,36 @@ class SupervisedRestoration(keras.Model):
     def call(self, inputs, training=None):
         return self.network(inputs, training=training)
 
-    def train_step(self, data):
-        blurry, sharp = data[0], data[1]
+    def _tensorflow(self) -> bool:
+        return keras.backend.backend() == "tensorflow"
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss; records the terms (and PSNR, SSIM when not training) in the trackers.
+
+        Keras's own train and test steps (every backend but TensorFlow) call it.
+        """
+        terms = self._terms(y_pred, y, training)
+        object.__setattr__(self, "_reported", _TRAIN_METRICS if training else _TEST_METRICS)  # read at trace time
+        self._record(terms, self._reported)
+        return terms["total"]
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """The trackers' values that :meth:`compute_loss` recorded in this step."""
+        return {name: self.trackers[name].result() for name in getattr(self, "_reported", _TRAIN_METRICS)}
+
+    def _terms(self, predicted, sharp, training: bool) -> dict:
+        terms = restoration_loss_terms(predicted, sharp, self.restoration_weights)
+        if not training:
+            terms["psnr"] = ops.mean(psnr_per_image(predicted, sharp, self.max_val))
+            predicted32, sharp32 = ops.cast(predicted, "float32"), ops.cast(sharp, "float32")
+            terms["ssim"] = ops.mean(ops.image.ssim(predicted32, sharp32, max_val=self.max_val))
+        return terms
+
+    def train_step(self, *args):
+        if not self._tensorflow():
+            return super().train_step(*args)
+        tf = require_tensorflow()
+        blurry, sharp = args[0][0], args[0][1]
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             predicted = self.network(blurry, training=True)
@@ -84,14 +113,12 @@ class SupervisedRestoration(keras.Model):
         self.optimizer.apply_gradients(zip(gradients, variables))
         return self._record(terms, _TRAIN_METRICS)
 
-    def test_step(self, data):
-        blurry, sharp = data[0], data[1]
+    def test_step(self, *args):
+        if not self._tensorflow():
+            return super().test_step(*args)
+        blurry, sharp = args[0][0], args[0][1]
         predicted = self.network(blurry, training=False)
-        terms = restoration_loss_terms(predicted, sharp, self.restoration_weights)
-        terms["psnr"] = ops.mean(psnr_per_image(predicted, sharp, self.max_val))
-        predicted32, sharp32 = ops.cast(predicted, "float32"), ops.cast(sharp, "float32")
-        terms["ssim"] = ops.mean(ops.image.ssim(predicted32, sharp32, max_val=self.max_val))
-        return self._record(terms, _TEST_METRICS)
+        return self._record(self._terms(predicted, sharp, training=False), _TEST_METRICS)
 
     def _record(self, terms: dict, names) -> dict:
         for name in names:
@@ -129,9 +156,18 @@ class StepCountedRestoration(SupervisedRestoration):
             shape=(), dtype="int64", initializer="zeros", trainable=False,
             aggregation="only_first_replica", name="completed_steps")
 
-    def train_step(self, data):
+    def train_step(self, *args):
+        if not self._tensorflow():
+            return super().train_step(*args)  # compute_loss resets, records and counts
         for tracker in self.metrics:
             tracker.reset_state()
-        logs = super().train_step(data)
+        logs = super().train_step(*args)
         self.completed_steps.assign_add(1)
         return logs
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if training and not self._tensorflow():
+            for tracker in self.metrics:
+                tracker.reset_state()
+            self.completed_steps.assign_add(1)
+        return super().compute_loss(x, y, y_pred, sample_weight, training)

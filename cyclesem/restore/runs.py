@@ -251,14 +251,28 @@ def _compile(network) -> Callable[[np.ndarray], np.ndarray]:
     partly unknown shapes (what ``predict_on_batch`` does when shapes change)
     miscomputes the padding of dilated convolutions in TensorFlow 2.21.
     """
-    from cyclesem.backend import require_tensorflow
+    from cyclesem.backend import keras_backend, require_tensorflow
 
+    if keras_backend() == "jax":
+        return _compile_jax(network)
     tf = require_tensorflow()
     graph = tf.function(lambda images: network(images, training=False))
 
     def forward(tiles: np.ndarray) -> np.ndarray:
         result = graph(tf.constant(tiles[..., np.newaxis], tf.float32))
         return np.asarray(result, np.float32)[..., 0]
+
+    return forward
+
+
+def _compile_jax(network) -> Callable[[np.ndarray], np.ndarray]:
+    """``network`` in inference mode, one ``jax.jit`` program per tile shape, numpy in and out."""
+    import jax
+
+    graph = jax.jit(lambda images: network(images, training=False))
+
+    def forward(tiles: np.ndarray) -> np.ndarray:
+        return np.asarray(graph(np.asarray(tiles[..., np.newaxis], np.float32)), np.float32)[..., 0]
 
     return forward
 

@@ -8,13 +8,21 @@ step), and exports ``gen_blurry_to_clear`` in float32 as ``generator.keras``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
 
+from cyclesem.backend import jit_compile, keras_backend
 from cyclesem.config import to_dict
 from cyclesem.data.crops import CropSampler, centre_crops
 from cyclesem.data.pipelines import unpaired_batches
-from cyclesem.models.cyclegan import GENERATORS, NETWORK_NAMES, ConstantThenLinearDecay, CycleGan
+from cyclesem.errors import CyclesemError
+from cyclesem.models.four_networks import NETWORK_NAMES
+from cyclesem.models.schedules import ConstantThenLinearDecay
 from cyclesem.nets import build_discriminator, build_generator
+
+if TYPE_CHECKING:
+    from cyclesem.models.cyclegan import CycleGan
 
 __all__ = ["CycleGanTask", "cyclegan_task"]
 
@@ -57,6 +65,8 @@ class CycleGanTask:
 
     def build_model(self) -> CycleGan:
         """The compiled CycleGAN with built optimizers (call inside the strategy scope)."""
+        from cyclesem.models.cyclegan import GENERATORS, CycleGan
+
         config = self.config
         policy = "mixed_float16" if config.runtime.mixed_precision else None
         networks = {name: build_generator(config.model.generator, name=name, dtype_policy=policy)
@@ -67,7 +77,8 @@ class CycleGanTask:
         model = CycleGan(networks, config.loss, pool_size=config.train.pool_size,
                          crop=config.train.crop, seed=config.train.seed, name="cyclegan")
         model.compile({name: self._optimizer(name) for name in NETWORK_NAMES},
-                      jit_compile=config.runtime.xla, run_eagerly=config.runtime.eager)
+                      jit_compile=jit_compile(config.runtime.xla, config.runtime.eager),
+                      run_eagerly=config.runtime.eager)
         return model
 
     def _optimizer(self, network_name: str):
@@ -117,9 +128,20 @@ def _image(batch):
 
 
 def cyclegan_task(config, blurry: list, clear: list):
-    """The unpaired task ``config.model.degradation`` names: ``physical`` or ``unet`` (the paper's CycleGAN)."""
+    """The unpaired task ``config.model.degradation`` names: ``physical`` or ``unet`` (the paper's CycleGAN).
+
+    Raises
+    ------
+    CyclesemError
+        For the paper's CycleGAN under a Keras backend other than TensorFlow
+        (its image pools and train step are TensorFlow code).
+    """
     if config.model.degradation == "physical":
         from cyclesem.train.physical import PhysicalCycleGanTask
 
         return PhysicalCycleGanTask(config, blurry, clear)
+    if keras_backend() != "tensorflow":
+        raise CyclesemError(f"the paper's CycleGAN (model.degradation={config.model.degradation}) trains under "
+                            f"TensorFlow only, not KERAS_BACKEND={keras_backend()}: use "
+                            "model.degradation=physical or KERAS_BACKEND=tensorflow")
     return CycleGanTask(config, blurry, clear)

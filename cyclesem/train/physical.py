@@ -13,8 +13,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from cyclesem.backend import jit_compile
 from cyclesem.data.pipelines import degradation_draws, physical_unpaired_batches
-from cyclesem.models.cyclegan import ConstantThenLinearDecay
+from cyclesem.models.schedules import ConstantThenLinearDecay
 from cyclesem.models.physical_cyclegan import NETWORK_NAMES, PhysicalCycleGan
 from cyclesem.nets import build_discriminator, build_generator
 from cyclesem.nets.degradation import PARAMETER_COUNT, VEIL_GRID, build_degradation, describe
@@ -66,7 +67,8 @@ class PhysicalCycleGanTask(CycleGanTask):
                                  warmup_steps=int(round(physical.warmup * config.train.steps)),
                                  real_images=max(config.train.batch // 4, 1), name="physical_cyclegan")
         model.compile({name: self._optimizer(name) for name in NETWORK_NAMES},
-                      jit_compile=config.runtime.xla, run_eagerly=config.runtime.eager)
+                      jit_compile=jit_compile(config.runtime.xla, config.runtime.eager),
+                      run_eagerly=config.runtime.eager)
         return model
 
     def _optimizer(self, network_name: str):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cyclesem.backend import require_keras, require_tensorflow
+from cyclesem.backend import keras_backend, require_keras, require_tensorflow
 from cyclesem.errors import CyclesemError
 from cyclesem.io.outputs import check_output_folder, clear_output_folder, write_atomic
 
@@ -257,7 +257,7 @@ class LossLog:
         self.path = run_dir / LOSSES_CSV
         self.rows = self._read_until(start_step)
         self.writer = None
-        if importlib.util.find_spec("tensorboard") is not None:
+        if importlib.util.find_spec("tensorboard") is not None and keras_backend() == "tensorflow":
             self.writer = require_tensorflow().summary.create_file_writer(str(run_dir / "logs"))
 
     def _read_until(self, step: int) -> list[dict]:

@@ -21,7 +21,8 @@ the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest
   pure functions of (seed, step), so resuming at step ``s`` continues exactly
   where a straight run would be;
 - ``fit()`` under the distribution strategy (``MirroredStrategy`` when more
-  than one GPU is visible), with a tqdm progress bar (step, losses, steps per
+  than one GPU is visible; under a Keras backend other than TensorFlow, such
+  as ``KERAS_BACKEND=jax``, one device and no TensorFlow at all), with a tqdm progress bar (step, losses, steps per
   second, ETA); Ctrl-C saves a checkpoint, then re-raises ``KeyboardInterrupt``.
 """
 
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-from cyclesem.backend import require_keras, require_tensorflow
+from cyclesem.backend import keras_backend, require_keras, require_tensorflow
 from cyclesem.errors import CyclesemError
 from cyclesem.io.outputs import write_atomic
 from cyclesem.train.run_folder import (
@@ -55,7 +56,7 @@ from cyclesem.train.run_folder import (
     write_png,
 )
 
-__all__ = ["TrainingResult", "TrainingTask", "choose_strategy", "train"]
+__all__ = ["SingleDevice", "TrainingResult", "TrainingTask", "choose_strategy", "train"]
 
 
 class TrainingTask(Protocol):
@@ -117,8 +118,24 @@ class TrainingResult:
     best_metric: str | None = None
 
 
+class SingleDevice:
+    """The strategy of backends other than TensorFlow: one device, no replicas to divide by."""
+
+    num_replicas_in_sync = 1
+
+    def scope(self):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
 def choose_strategy():
-    """``MirroredStrategy`` over all GPUs when there are several, else the default strategy."""
+    """``MirroredStrategy`` over all GPUs when there are several, else the default strategy.
+
+    Under a Keras backend other than TensorFlow: :class:`SingleDevice`.
+    """
+    if keras_backend() != "tensorflow":
+        return SingleDevice()
     tf = require_tensorflow()
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) > 1:
@@ -152,6 +169,12 @@ class _Session:
     @property
     def seconds(self) -> float:
         return self.previous_seconds + time.monotonic() - self.started
+
+    def needs_model(self) -> bool:
+        """Whether the step about to be counted reads the model (validation, sample or checkpoint)."""
+        step, every = self.step + 1, self.settings
+        return (step == every.steps or any(step % n == 0 for n in (
+            every.sample_every, every.checkpoint_every, getattr(every, "validate_every", every.steps))))
 
     def after_step(self, logs: dict) -> None:
         self.stop_if_not_finite(logs)
@@ -219,7 +242,7 @@ class _Session:
         state = {
             "step": self.step, "steps": self.settings.steps, "kind": self.task.kind,
             "seconds": round(self.seconds, 1), "finished": finished,
-            "checkpoint": checkpoint.relative_to(self.run_dir).as_posix(),
+            "checkpoint": checkpoint.relative_to(self.run_dir).as_posix(), "backend": keras_backend(),
         }
         write_json(self.run_dir / STATE_FILE, state | ({"best": self.best} if self.best else {}))
 
@@ -230,6 +253,8 @@ def _callback(session: _Session, bar):
     class RunnerCallback(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             logs = logs or {}
+            if session.needs_model():
+                _ = self.model  # under JAX this copies the step's state into the model's variables
             session.after_step(logs)
             bar.update(1)
             shown = getattr(session.task, "progress_keys", None) or list(logs)[:4]
@@ -292,6 +317,7 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
                 model.fit(task.dataset(start), epochs=1, steps_per_epoch=settings.steps - start,
                           shuffle=False, verbose=0, callbacks=[_callback(session, bar)])
             except KeyboardInterrupt:
+                getattr(model, "jax_state_sync", lambda: None)()
                 session.step = task.completed_steps(model)
                 session.save()
                 log(f"Interrupted: checkpoint saved at step {session.step} in {run_dir}")
@@ -317,6 +343,9 @@ def _resume_step(task, model, run_dir: Path, log) -> int:
     if checkpoint is None:
         log(f"{run_dir}: no checkpoint yet, starting from step 0")
         return 0
+    written_by = read_state(run_dir).get("backend", "tensorflow")
+    if written_by != keras_backend():
+        log(f"Resuming under {keras_backend()} a run trained under {written_by} (checkpoints are numpy arrays)")
     step = restore_checkpoint(_checkpoint_variables(task, model), checkpoint)
     log(f"Resuming from step {step} ({checkpoint.name})")
     return step

@@ -22,6 +22,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from cyclesem.backend import jit_compile
 from cyclesem.config import to_dict
 from cyclesem.data.crops import CropSampler, centre_crops, grid_crops
 from cyclesem.data.pipelines import paired_batches
@@ -88,7 +89,8 @@ class SupervisedTask:
         policy = "mixed_float16" if config.runtime.mixed_precision else None
         model = StepCountedRestoration(self._network(dtype_policy=policy), config.loss, name=config.kind,
                                        dtype=policy)
-        model.compile(optimizer=self._optimizer(), jit_compile=config.runtime.xla,
+        model.compile(optimizer=self._optimizer(),
+                      jit_compile=jit_compile(config.runtime.xla, config.runtime.eager),
                       run_eagerly=config.runtime.eager)
         model.optimizer.build(model.network.trainable_variables)
         return model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 
 import numpy as np
 import pytest
@@ -86,3 +87,17 @@ def test_user_errors_are_one_line(run_dir, inputs, tmp_path, args, message):
     result = CliRunner().invoke(main, ["enhance", *args], catch_exceptions=False)
     assert result.exit_code != 0 and message in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("extra", [["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:1"], ["ZARR"]])
+def test_cluster_options_without_dask_are_one_line(run_dir, inputs, tmp_path, monkeypatch, extra):
+    for name in ("dask", "distributed", "zarr"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if the extra were not installed
+    (tmp_path / "in.zarr").mkdir()
+    (tmp_path / "in.zarr" / "zarr.json").write_text("{}")
+    extra = [str(tmp_path / "in.zarr") if e == "ZARR" else e for e in extra]
+    args = [str(run_dir), *([] if str(tmp_path / "in.zarr") in extra else [str(inputs)]), *extra]
+    result = CliRunner().invoke(main, ["enhance", *args, "--out", str(tmp_path / "o")], catch_exceptions=False)
+    assert result.exit_code == 1 and "pip install 'cyclesem[distributed]'" in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()

@@ -69,8 +69,8 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry, workers, sched
     spec = _tile_spec(tile)
     if workers and scheduler:
         raise click.UsageError("give --workers or --scheduler, not both")
-    if (workers or scheduler or any(is_zarr(path) for path in inputs)) and where_blurry:
-        raise click.UsageError("--where-blurry runs in one process: not with --workers, --scheduler or Zarr")
+    if workers or scheduler or any(is_zarr(path) for path in inputs):
+        _check_distributable(run, where_blurry)
     if any(is_zarr(path) for path in inputs):
         _enhance_zarr(run, inputs, out_dir, overwrite, spec, workers, scheduler)
         return
@@ -89,6 +89,16 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry, workers, sched
     if len(failures) == len(files):
         _remove_if_empty(out_dir, made)
     _summary(files, failures, out_dir, loaded.describe())
+
+
+def _check_distributable(run: Path, where_blurry: bool) -> None:
+    """Refuse what runs in one process only: --where-blurry and classical methods by name."""
+    from cyclesem.evaluate.methods import BUILTIN_METHODS
+
+    if where_blurry:
+        raise click.UsageError("--where-blurry runs in one process: not with --workers, --scheduler or Zarr")
+    if str(run) in BUILTIN_METHODS and not Path(run).is_dir():
+        raise click.UsageError(f"{run} runs in one process: give a run folder, ONNX file, package or model")
 
 
 def _summary(files, failures, out_dir, described: str) -> None:

@@ -80,6 +80,9 @@ def test_two_inputs_with_one_name_do_not_collide(run_dir, inputs, tmp_path):
         (["RUN", "IN", "--out", "IN/a.png/sub"], "cannot make the output folder"),
         (["RUN", "missing.png", "--out", "o"], "file not found"),
         (["RUN", "IN", "--out", "o", "--tile", "40"], "--tile"),
+        (["RUN", "IN", "--out", "o", "--workers", "1", "--scheduler", "x"], "--workers or --scheduler"),
+        (["RUN", "IN", "--out", "o", "--workers", "1", "--where-blurry"], "--where-blurry runs in one process"),
+        (["blind", "IN", "--out", "o", "--workers", "1"], "blind runs in one process"),
     ],
 )
 def test_user_errors_are_one_line(run_dir, inputs, tmp_path, args, message):

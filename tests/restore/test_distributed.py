@@ -109,8 +109,6 @@ def test_cli_on_a_running_scheduler_reports_an_existing_output(client, run_dir, 
     assert {p.name: digest(p) for p in out.iterdir() if p != out / inputs[0].name} == {
         name: value for name, value in single.items() if name != inputs[0].name
     }
-    both = CliRunner().invoke(main, [*args, "--workers", "1", "--scheduler", "x"])
-    assert both.exit_code == 2 and "--workers or --scheduler" in both.output
 
 
 def test_zarr_mosaic_equals_the_in_memory_tiled_result(client, run_dir, tmp_path):

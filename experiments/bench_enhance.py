@@ -109,7 +109,8 @@ def make_run(folder: Path, preset: str):
     from cyclesem.nets import build_generator
     from cyclesem.config.cyclegan import resolve_cyclegan_config
 
-    config = resolve_cyclegan_config(preset)
+    # per-image levels: a preset's "shared" levels are measured only when training creates a run
+    config = resolve_cyclegan_config(preset, None, ["data.normalization=image"])
     keras.utils.set_random_seed(0)
     network = build_generator(config.model.generator, name="gen_blurry_to_clear")
     folder.mkdir(parents=True)

@@ -102,23 +102,24 @@ def on_cluster(run_dir: Path, files: list[Path], out: Path, tile, workers: int) 
 
 
 def files_table(run_dir: Path, folder: Path, args, tile) -> None:
-    """Time the batch of files on each path and print the table with ratios to the single process."""
+    """Time the batch of files on each path; print each row as it is measured, with its ratio to the single process."""
     (folder / "in").mkdir()
     files = [folder / "in" / f"f{k:03d}.tif" for k in range(args.images)]
     for path in files:
         write_input(path, args.size)
     megapixels = args.images * args.size**2 / 1e6
-    rows = [("single process", single_process(run_dir, files, _fresh(folder / "single"), tile))]
-    for workers in args.workers:
-        row = on_cluster(run_dir, files, _fresh(folder / f"w{workers}"), tile, workers)
-        rows.append((f"{workers} worker process(es)", row))
     print(f"\n{args.images} files of {args.size}x{args.size}, preset {args.preset}, tile {args.tile}")
-    print("| path | images/s | MP/s | steady s | wall s (with start-up) | ratio to single |")
-    print("|---|---:|---:|---:|---:|---:|")
-    base = rows[0][1]["steady_s"]
-    for name, row in rows:
+    print("| path | images/s | MP/s | steady s | wall s (with start-up) | ratio to single | load (1 min) |")
+    print("|---|---:|---:|---:|---:|---:|---:|", flush=True)
+    base = None
+    for workers in [0, *args.workers]:
+        out = _fresh(folder / f"w{workers}")
+        row = on_cluster(run_dir, files, out, tile, workers) if workers else single_process(run_dir, files, out, tile)
+        base = base or row["steady_s"]
+        name = f"{workers} worker process(es)" if workers else "single process"
         print(f"| {name} | {args.images / row['steady_s']:.2f} | {megapixels / row['steady_s']:.2f} "
-              f"| {row['steady_s']:.1f} | {row['wall_s']:.1f} | {base / row['steady_s']:.2f} |", flush=True)
+              f"| {row['steady_s']:.1f} | {row['wall_s']:.1f} | {base / row['steady_s']:.2f} "
+              f"| {os.getloadavg()[0]:.1f} |", flush=True)
 
 
 def write_mosaic(path: Path, side: int, chunk: int) -> None:

@@ -33,7 +33,7 @@ from typing import Callable, Iterator
 from cyclesem.errors import CyclesemError
 from cyclesem.restore.tiling import TileSpec
 
-__all__ = ["cluster_client", "enhance_files", "network_address", "require_dask", "warm_workers", "worker_run"]
+__all__ = ["cluster_client", "enhance_files", "gather_tasks", "network_address", "require_dask", "warm_workers", "worker_run"]
 
 _HINT = "Dask is not installed: pip install 'cyclesem[distributed]' (dask[distributed], zarr)"
 _RUNS: dict[str, object] = {}
@@ -79,8 +79,23 @@ def cluster_client(workers: int | None = None, scheduler: str | None = None) -> 
     cluster = distributed.LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
     )
-    with cluster, distributed.Client(cluster) as client:
-        yield client
+    try:
+        with distributed.Client(cluster) as client:
+            yield client
+    finally:
+        _close(cluster)
+
+
+def _close(cluster) -> None:
+    """Stop a local cluster; on a starved machine its nannies may outlast the close timeout.
+
+    They kill their worker processes themselves then, so a timeout once the
+    work is done must not fail the command (seen at load 15 on 2 cores).
+    """
+    try:
+        cluster.close(timeout=60)
+    except TimeoutError:
+        pass
 
 
 def network_address(run: str | os.PathLike) -> str:
@@ -162,30 +177,51 @@ def enhance_files(
     CyclesemError
         If the run does not load on a worker.
     """
+    run_path = network_address(run_path)
+    described = warm_workers(client, run_path)
+    calls = [(run_path, str(src.resolve()), str(dst.resolve()), tile) for src, dst in jobs]
+    outcomes = gather_tasks(client, _enhance_task, calls, progress=progress)
+    _remove_leftovers(jobs)
+    return described, [(str(src), problem or result) for (src, _), (result, problem) in zip(jobs, outcomes)
+                       if problem or result]
+
+
+def gather_tasks(client, function: Callable, calls: list[tuple], *, progress: Callable[[int], object] | None = None
+                 ) -> list[tuple[object, str | None]]:
+    """``function(*call)`` for every call, as tasks on ``client``; the outcomes in call order.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        From :func:`cluster_client`.
+    function : callable
+        A module-level function (workers import it by name).
+    calls : list of tuple
+        Its picklable arguments, one tuple per task.
+    progress : callable, optional
+        Called with 1 as each task finishes (done or failed).
+
+    Returns
+    -------
+    list of (result, problem)
+        ``(value, None)`` for a task that returned, ``(None, one line)`` for
+        one that raised or whose workers kept dying; never raises for a task.
+    """
     from cyclesem.restore.enhance import failure_line
 
     distributed = require_dask()
-    run_path = network_address(run_path)
-    described = warm_workers(client, run_path)
-    futures = {
-        client.submit(_enhance_task, run_path, str(src.resolve()), str(dst.resolve()), tile, pure=False): k
-        for k, (src, dst) in enumerate(jobs)
-    }
-    problems: dict[int, str] = {}
+    futures = {client.submit(function, *call, pure=False): k for k, call in enumerate(calls)}
+    outcomes: list[tuple[object, str | None]] = [(None, None)] * len(calls)
     for future in distributed.as_completed(futures):
-        k = futures[future]
         try:
-            problem = future.result()
+            outcomes[futures[future]] = (future.result(), None)
         except distributed.KilledWorker:
-            problem = "the workers running this file kept dying (out of memory?); not written"
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-            problem = failure_line(exc, jobs[k][0])
-        if problem is not None:
-            problems[k] = problem
+            outcomes[futures[future]] = (None, "the workers running it kept dying (out of memory?); not done")
+        except Exception as exc:  # noqa: BLE001 - one failing task must not stop the others
+            outcomes[futures[future]] = (None, failure_line(exc))
         if progress is not None:
             progress(1)
-    _remove_leftovers(jobs)
-    return described, [(str(jobs[k][0]), problems[k]) for k in sorted(problems)]
+    return outcomes
 
 
 def warm_workers(client, run_path: str) -> str:

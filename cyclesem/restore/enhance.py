@@ -135,10 +135,10 @@ def enhance_image(run, image, *, tile: TileSpec | None = None) -> np.ndarray:
     return run.enhance(image, tile=tile)
 
 
-def failure_line(exc: Exception, source: Path) -> str:
-    """One line for a batch's failure report (which names ``source`` already)."""
+def failure_line(exc: Exception, source: str | os.PathLike | None = None) -> str:
+    """One line for a batch's failure report (which names ``source`` already, when given)."""
     if isinstance(exc, CyclesemError):
-        same = exc.path is None or Path(exc.path) == Path(source)
+        same = exc.path is None or (source is not None and Path(exc.path) == Path(source))
         return " ".join(str(exc.problem).split()) if same else exc.one_line()
     return f"unexpected error ({type(exc).__name__}): {' '.join(str(exc).split())}"
 

@@ -26,19 +26,18 @@ from cyclesem.restore.enhance import enhance_file
 from cyclesem.restore.runs import load_run
 from cyclesem.restore.tiling import TileSpec
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
 
 from cyclesem.restore.chunked import enhance_zarr  # noqa: E402 - needs dask
-from cyclesem.restore.distributed import enhance_files  # noqa: E402
+from cyclesem.restore.distributed import cluster_client, enhance_files  # noqa: E402
 
 TILES = TileSpec(tile=128)  # what --tile 128 gives
 
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as connected:
+    with cluster_client(workers=2) as connected:  # its close survives nannies slow to stop on a loaded machine
         yield connected
 
 

@@ -109,7 +109,8 @@ def make_run(folder: Path, preset: str):
     from cyclesem.nets import build_generator
     from cyclesem.config.cyclegan import resolve_cyclegan_config
 
-    config = resolve_cyclegan_config(preset)
+    # per-image levels: a preset's "shared" levels are measured only when training creates a run
+    config = resolve_cyclegan_config(preset, None, ["data.normalization=image"])
     keras.utils.set_random_seed(0)
     network = build_generator(config.model.generator, name="gen_blurry_to_clear")
     folder.mkdir(parents=True)
@@ -175,13 +176,18 @@ def write_input(path: Path, size: int) -> None:
     import tifffile
 
     rng = np.random.default_rng(size)
-    x = np.sin(np.arange(size, dtype=np.float32) / 23.0)
     image = np.empty((size, size), np.uint16)
     for row in range(0, size, 512):
-        rows = np.cos(np.arange(row, min(row + 512, size), dtype=np.float32) / 31.0)[:, None]
-        noise = rng.random((rows.shape[0], size), dtype=np.float32)
-        image[row : row + rows.shape[0]] = (20000 + 12000 * rows * x + 8000 * noise).astype(np.uint16)
+        image[row : row + 512] = textured_rows(size, row, min(row + 512, size), rng)
     tifffile.imwrite(path, image)
+
+
+def textured_rows(side: int, start: int, stop: int, rng: np.random.Generator) -> np.ndarray:
+    """Rows ``start:stop`` of a 16-bit ``side``-wide test image: a smooth pattern plus noise."""
+    x = np.sin(np.arange(side, dtype=np.float32) / 23.0)
+    rows = np.cos(np.arange(start, stop, dtype=np.float32) / 31.0)[:, None]
+    noise = rng.random((stop - start, side), dtype=np.float32)
+    return (20000 + 12000 * rows * x + 8000 * noise).astype(np.uint16)
 
 
 def measure(model: Path, folder: Path, size: int, tile: int) -> dict:

@@ -31,7 +31,15 @@ DEFAULT_TILE = 512
     "with a smooth weight, 0 up to 2.5 px of blur (output = input there), 1 from 3 px; "
     "images judged in focus are copied unchanged.",
 )
-def command(paths, model, out_dir, overwrite, tile, where_blurry):
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Run files (or Zarr chunks) as tasks on a local Dask cluster of this many worker processes.",
+)
+@click.option(
+    "--scheduler", default=None, metavar="ADDRESS",
+    help="Run them on a running Dask cluster (tcp://host:8786); its workers must see the same paths.",
+)
+def command(paths, model, out_dir, overwrite, tile, where_blurry, workers, scheduler):
     """Enhance image files (or folders of them) with RUN: a trained run folder,
     an ONNX file or a bioimage.io package zip from `cyclesem export`.
 
@@ -45,13 +53,31 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry):
     Outputs keep each input's name, format, bit depth, metadata and info bar;
     inputs are never touched, and --out may not be an input's own folder. A
     file that fails is reported at the end; the others are still written.
+    Multi-page TIFF stacks are enhanced page by page.
+
+    Many files or huge ones (pip install 'cyclesem[distributed]'): --workers N
+    or --scheduler ADDRESS run the files as tasks on a Dask cluster; a Zarr or
+    OME-Zarr input (INPUT.zarr --out OUTPUT.zarr) is enhanced chunk by chunk,
+    in bounded memory whatever its size.
     """
     from cyclesem import io
+    from cyclesem.io.zarr_store import is_zarr
+
     run, inputs = (Path(model), paths) if model is not None else (paths[0], paths[1:])
     if not inputs:
         raise click.UsageError("give a run folder (or --model NAME) and at least one INPUT")
     spec = _tile_spec(tile)
+    if workers and scheduler:
+        raise click.UsageError("give --workers or --scheduler, not both")
+    if workers or scheduler or any(is_zarr(path) for path in inputs):
+        _check_distributable(run, where_blurry)
+    if any(is_zarr(path) for path in inputs):
+        _enhance_zarr(run, inputs, out_dir, overwrite, spec, workers, scheduler)
+        return
     files = io.list_images(inputs)
+    if workers or scheduler:
+        _enhance_on_cluster(run, files, Path(out_dir), overwrite, spec, (workers, scheduler))
+        return
     loaded = _load(run, where_blurry)
     made = not Path(out_dir).exists()
     _make_folder(out_dir)
@@ -62,17 +88,77 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry):
         raise
     if len(failures) == len(files):
         _remove_if_empty(out_dir, made)
+    _summary(files, failures, out_dir, loaded.describe())
+
+
+def _check_distributable(run: Path, where_blurry: bool) -> None:
+    """Refuse what runs in one process only: --where-blurry and classical methods by name."""
+    from cyclesem.evaluate.methods import BUILTIN_METHODS
+
+    if where_blurry:
+        raise click.UsageError("--where-blurry runs in one process: not with --workers, --scheduler or Zarr")
+    if str(run) in BUILTIN_METHODS and not Path(run).is_dir():
+        raise click.UsageError(f"{run} runs in one process: give a run folder, ONNX file, package or model")
+
+
+def _summary(files, failures, out_dir, described: str) -> None:
     done = len(files) - len(failures)
-    summary = f"{done} of {len(files)} file(s) enhanced into {out_dir} with {loaded.describe()}"
-    click.echo(summary, err=True)
+    click.echo(f"{done} of {len(files)} file(s) enhanced into {out_dir} with {described}", err=True)
     report_failures(failures, len(files))
+
+
+def _enhance_on_cluster(run, files, out_dir: Path, overwrite: bool, spec, cluster) -> None:
+    """Files as tasks on a Dask cluster (:mod:`cyclesem.restore.distributed`); outputs checked first."""
+    from tqdm import tqdm
+
+    from cyclesem.errors import CyclesemError
+    from cyclesem.restore.distributed import cluster_client, enhance_files, require_dask
+    from cyclesem.restore.enhance import failure_line, output_path
+
+    require_dask()
+    made = not out_dir.exists()
+    _make_folder(out_dir)
+    jobs, failures, targets = [], [], set()
+    for path in files:
+        try:
+            target = _unique(output_path(path, out_dir), targets, path)
+            if target.exists() and not overwrite:
+                raise CyclesemError("output exists (use --overwrite to replace it)", target)
+            jobs.append((path, target))
+        except CyclesemError as exc:
+            failures.append((str(path), failure_line(exc, path)))
+    try:
+        with cluster_client(*cluster) as client, tqdm(total=len(jobs), desc="enhance", unit="file") as bar:
+            described, problems = enhance_files(client, run, jobs, tile=spec, progress=bar.update)
+    except BaseException:
+        _remove_if_empty(out_dir, made)
+        raise
+    order = {str(path): k for k, path in enumerate(files)}
+    failures = sorted(failures + problems, key=lambda item: order[item[0]])
+    if len(failures) == len(files):
+        _remove_if_empty(out_dir, made)
+    _summary(files, failures, out_dir, described)
+
+
+def _enhance_zarr(run, inputs, out_dir, overwrite, spec, workers, scheduler) -> None:
+    """One Zarr / OME-Zarr array enhanced chunk by chunk (:mod:`cyclesem.restore.chunked`)."""
+    from cyclesem.restore.distributed import require_dask
+
+    if len(inputs) != 1:
+        raise click.UsageError("a Zarr input is enhanced on its own: give one INPUT.zarr")
+    require_dask()
+    from cyclesem.restore.chunked import enhance_zarr
+
+    described = enhance_zarr(run, inputs[0], out_dir, tile=spec, overwrite=overwrite,
+                             workers=workers, scheduler=scheduler)
+    click.echo(f"{inputs[0]} enhanced into {out_dir} with {described}", err=True)
 
 
 def _enhance_all(files, loaded, out_dir: Path, overwrite: bool, spec) -> list[tuple[str, str]]:
     """Enhance every file; the failures ``(path, problem)``, the others written."""
     from tqdm import tqdm
 
-    from cyclesem.restore.enhance import enhance_file, output_path
+    from cyclesem.restore.enhance import enhance_file, failure_line, output_path
 
     failures: list[tuple[str, str]] = []
     targets: set[Path] = set()
@@ -82,7 +168,7 @@ def _enhance_all(files, loaded, out_dir: Path, overwrite: bool, spec) -> list[tu
                 target = _unique(output_path(path, out_dir), targets, path)
                 enhance_file(loaded, path, target, overwrite=overwrite, tile=spec, progress=tile_bar)
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-                failures.append((str(path), _problem(exc, path)))
+                failures.append((str(path), failure_line(exc, path)))
     return failures
 
 
@@ -141,16 +227,6 @@ def _unique(target: Path, targets: set[Path], source: Path) -> Path:
         raise CyclesemError(f"another input already goes to {target}", source)
     targets.add(target)
     return target
-
-
-def _problem(exc: Exception, source: Path) -> str:
-    """One line for the failure report (which names ``source`` already)."""
-    from cyclesem.errors import CyclesemError
-
-    if isinstance(exc, CyclesemError):
-        same = exc.path is None or Path(exc.path) == source
-        return " ".join(str(exc.problem).split()) if same else exc.one_line()
-    return f"unexpected error ({type(exc).__name__}): {' '.join(str(exc).split())}"
 
 
 class _TileBar:

@@ -20,11 +20,14 @@ VENDOR_NAMES = {"fei": "FEI/Thermo Fisher", "zeiss": "Zeiss"}
 def command(files, as_json):
     """Describe SEM image files: format, bit depth, pixel size, info bar.
 
-    FILES may be image files or folders (their .tif .tiff .png .jpg .jpeg .bmp
-    files). A file that cannot be read is reported at the end, one line each,
-    and the exit status is non-zero; the other files are still described.
+    FILES may be image files, folders (their .tif .tiff .png .jpg .jpeg .bmp
+    files), run folders or Zarr / OME-Zarr stores; a multi-page TIFF is
+    described page by page. A file that cannot be read is reported at the end,
+    one line each, and the exit status is non-zero; the other files are still
+    described.
     """
-    from cyclesem.io import list_images, read_image
+    from cyclesem.io import list_images
+    from cyclesem.io.zarr_store import is_zarr
 
     failures: list[tuple[str, str]] = []
     paths = []
@@ -37,23 +40,39 @@ def command(files, as_json):
         if item in runs:
             continue
         try:
-            paths.extend(list_images([item]))
+            paths.extend([item] if is_zarr(item) else list_images([item]))
         except CyclesemError as exc:
             failures.append((exc.path or item, exc.problem))
     not_listed = len(failures)
     described = []
     for path in paths:
         try:
-            info = read_image(path).info
+            entries, lines = _describe_path(path)
         except CyclesemError as exc:
             failures.append((str(path), exc.problem))
             continue
-        described.append(info.to_dict())
+        described.extend(entries)
         if not as_json:
-            click.echo("\n".join(describe(info)))
+            click.echo("\n".join(lines))
     if as_json:
         click.echo(json.dumps(described, indent=2))
     report_failures(failures, len(paths) + not_listed)
+
+
+def _describe_path(path) -> tuple[list[dict], list[str]]:
+    """JSON entries and text lines for an image, a TIFF stack (one per page) or a Zarr store."""
+    from cyclesem.io import read_image
+    from cyclesem.io.stacks import is_stack, stack_info
+    from cyclesem.io.zarr_store import describe_zarr, is_zarr
+
+    if is_zarr(path):
+        lines = describe_zarr(path)
+        return [{"path": str(path), "zarr": [line.strip() for line in lines[1:]]}], lines
+    infos = stack_info(path) if is_stack(path) else [read_image(path).info]
+    lines = [f"{path}: TIFF stack of {len(infos)} pages"] if len(infos) > 1 else []
+    for info in infos:
+        lines.extend(describe(info))
+    return [info.to_dict() for info in infos], lines
 
 
 def describe_run(folder) -> list[str]:

@@ -91,6 +91,7 @@ def run_comparison(
     command: str = "",
     examples: int = 3,
     progress: bool = True,
+    client=None,
 ) -> Comparison:
     """Run ``methods`` on every image of ``source``, score them, and write the report.
 
@@ -109,6 +110,9 @@ def run_comparison(
     overwrite, command, examples, progress
         Replace ``out_dir``; the command line for the report; how many images
         the report shows side by side; show a progress bar.
+    client : distributed.Client, optional
+        Run each image (all methods on it) as a task on this Dask cluster
+        (:mod:`cyclesem.restore.distributed`); the report is the same.
 
     Returns
     -------
@@ -128,8 +132,12 @@ def run_comparison(
     started = time.perf_counter()
     bar = tqdm(total=len(source.items) * max(len(chosen), 1), desc="compare", unit="run", disable=not progress)
     with bar:
-        for index, item in enumerate(source.items):
-            _compare_item(item, chosen, collected, register=register, keep_example=index < examples, bar=bar)
+        if client is not None:
+            _compare_on_cluster(client, source, methods, collected, register=register, examples=examples,
+                                progress=lambda _: bar.update(len(chosen)))
+        else:
+            for index, item in enumerate(source.items):
+                _compare_item(item, chosen, collected, register=register, keep_example=index < examples, bar=bar)
     reference = report.mean_scores(collected.references)
     summary = report.summarize(collected.rows, [m.name for m in chosen])
     context = report.ReportContext(
@@ -180,6 +188,32 @@ def _compare_item(item: Item, methods: list[Method], collected: _Collected, *, r
         bar.update(1)
     if example is not None:
         collected.examples.append(example)
+
+
+def _compare_on_cluster(client, source: Source, names, collected: _Collected, *, register, examples, progress):
+    """Every image as a task (:func:`_item_task`); the results merged into ``collected`` in image order."""
+    from cyclesem.restore.distributed import gather_tasks
+
+    calls = [(item, tuple(names), source, register, index < examples) for index, item in enumerate(source.items)]
+    for item, (result, problem) in zip(source.items, gather_tasks(client, _item_task, calls, progress=progress)):
+        if problem is not None:
+            collected.failures.append((item.name, problem))
+            continue
+        for name in ("rows", "references", "failures", "examples"):
+            getattr(collected, name).extend(getattr(result, name))
+
+
+_WORKER_METHODS: dict[tuple, list[Method]] = {}  # per worker process: methods resolved (runs loaded) once
+
+
+def _item_task(item: Item, names: tuple[str, ...], source: Source, register: bool, keep_example: bool) -> _Collected:
+    """On a worker: every method on one image, as :func:`_compare_item` does in one process."""
+    if names not in _WORKER_METHODS:
+        _WORKER_METHODS[names] = _usable_methods(resolve_methods(list(names))[0], source)[0]
+    collected = _Collected()
+    _compare_item(item, _WORKER_METHODS[names], collected, register=register, keep_example=keep_example,
+                  bar=tqdm(disable=True))
+    return collected
 
 
 def _load_pair(item: Item) -> tuple[np.ndarray, np.ndarray]:

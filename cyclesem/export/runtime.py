@@ -76,9 +76,15 @@ class OnnxNetwork:
         *,
         tile: TileSpec | None = None,
         progress: Callable[[int, int], object] | None = None,
+        params=None,
     ) -> np.ndarray:
         """Enhance a 2-D image exactly as :meth:`cyclesem.restore.runs.Run.enhance` does."""
-        return enhance_tiled(image, self.info.normalizer, self.forward, tile=tile, progress=progress)
+        return enhance_tiled(image, self.info.normalizer, self.forward, tile=tile, progress=progress, params=params)
+
+    @property
+    def normalizer(self):
+        """The normalisation the network was trained with (as :attr:`Run.normalizer`)."""
+        return self.info.normalizer
 
     def describe(self) -> str:
         """One line for reports: file, kind, origin and runtime."""

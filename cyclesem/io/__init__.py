@@ -13,7 +13,9 @@ Modules: :mod:`~cyclesem.io.image` (``SemImage``, ``ImageInfo``, file lists),
 :mod:`~cyclesem.io.read`, :mod:`~cyclesem.io.write`,
 :mod:`~cyclesem.io.vendor` (FEI/Thermo and Zeiss metadata),
 :mod:`~cyclesem.io.infobar` (finding the info bar),
-:mod:`~cyclesem.io.outputs` (atomic writes, the output-folder policy).
+:mod:`~cyclesem.io.outputs` (atomic writes, the output-folder policy),
+:mod:`~cyclesem.io.stacks` (multi-page TIFF stacks page by page),
+:mod:`~cyclesem.io.zarr_store` (Zarr / OME-Zarr arrays; zarr imported lazily).
 
 Every problem with a file is a :class:`~cyclesem.errors.CyclesemError` naming
 the file and the problem in one line. Nothing here imports TensorFlow.

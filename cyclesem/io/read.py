@@ -119,7 +119,8 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
         with tifffile.TiffFile(io.BytesIO(data)) as tif:
             pages = [p for p in tif.pages if not getattr(p, "is_reduced", False)]
             if len(pages) > 1:
-                raise CyclesemError(f"multi-page TIFF ({len(pages)} images); stacks are not supported", path)
+                raise CyclesemError(f"multi-page TIFF ({len(pages)} images); a stack is read page by page "
+                                    "(cyclesem.io.stacks)", path)
             page = tif.pages.first
             if page.photometric == tifffile.PHOTOMETRIC.PALETTE:
                 raise CyclesemError("palette (indexed colour) TIFF is not supported", path)

@@ -3,8 +3,9 @@
 :func:`enhance_file` reads an instrument file, enhances the part above its info
 bar tile by tile (:meth:`cyclesem.restore.runs.Run.enhance`), and writes the result in
 the input's format, bit depth and metadata with the info bar put back
-unchanged (:func:`cyclesem.io.write_image`, atomic). The input is never
-written to. Memory: the input's float32 pixels, the float32 result and a few
+unchanged (:func:`cyclesem.io.write_image`, atomic). A multi-page TIFF stack
+is enhanced page by page, each page with its own info bar and tags
+(:mod:`cyclesem.io.stacks`). The input is never written to. Memory: the input's float32 pixels, the float32 result and a few
 tiles; nothing else of full size.
 """
 
@@ -14,11 +15,14 @@ import os
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from cyclesem import io
 from cyclesem.errors import CyclesemError
+from cyclesem.io.stacks import is_stack, rewrite_stack
 from cyclesem.restore.tiling import TileSpec
 
-__all__ = ["enhance_file", "enhance_image", "output_path"]
+__all__ = ["enhance_file", "enhance_image", "failure_line", "output_path"]
 
 
 def output_path(input_path: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
@@ -65,7 +69,8 @@ def enhance_file(
     run : cyclesem.restore.runs.Run or cyclesem.export.runtime.OnnxNetwork
         A loaded network (:func:`cyclesem.export.runtime.load_network`).
     input_path : str or os.PathLike
-        The image to enhance (any format :func:`cyclesem.io.read_image` reads).
+        The image to enhance (any format :func:`cyclesem.io.read_image` reads),
+        or a multi-page TIFF stack.
     output_path : str or os.PathLike
         Where to write; same format, dtype, metadata and info bar as the input.
     overwrite : bool
@@ -91,13 +96,15 @@ def enhance_file(
         raise CyclesemError("the output would replace the input; choose another output", input_path)
     if output_path.exists() and not overwrite:
         raise CyclesemError("output exists (use --overwrite to replace it)", output_path)
+    if is_stack(input_path):
+        return rewrite_stack(input_path, output_path, lambda raw: _enhanced_page(run, raw, tile, progress))
     sem_image = io.read_image(input_path)
     result = run.enhance(sem_image.content, tile=tile, progress=progress)
     io.write_image(output_path, result, like=sem_image, overwrite=overwrite)
     return output_path
 
 
-def enhance_image(run, image, *, tile: TileSpec | None = None) -> "np.ndarray":
+def enhance_image(run, image, *, tile: TileSpec | None = None) -> np.ndarray:
     """Enhance a 2-D image in memory with a run (a loaded :class:`~cyclesem.restore.runs.Run` or its folder).
 
     Parameters
@@ -126,6 +133,26 @@ def enhance_image(run, image, *, tile: TileSpec | None = None) -> "np.ndarray":
 
         run = load_run(run)
     return run.enhance(image, tile=tile)
+
+
+def failure_line(exc: Exception, source: str | os.PathLike | None = None) -> str:
+    """One line for a batch's failure report (which names ``source`` already, when given)."""
+    if isinstance(exc, CyclesemError):
+        same = exc.path is None or (source is not None and Path(exc.path) == Path(source))
+        return " ".join(str(exc.problem).split()) if same else exc.one_line()
+    return f"unexpected error ({type(exc).__name__}): {' '.join(str(exc).split())}"
+
+
+def _enhanced_page(run, raw: np.ndarray, tile: TileSpec | None, progress) -> np.ndarray:
+    """One stack page enhanced above its own info bar, in its stored dtype (the bar kept)."""
+    from cyclesem.io.infobar import find_info_bar
+    from cyclesem.io.zarr_store import from_unit, to_unit
+
+    pixels = to_unit(raw)
+    content = pixels[: pixels.shape[0] - find_info_bar(pixels)]
+    frame = raw.copy()
+    frame[: content.shape[0]] = from_unit(run.enhance(content, tile=tile, progress=progress), raw.dtype)
+    return frame
 
 
 def _same_place(first: Path, second: Path) -> bool:

@@ -25,12 +25,12 @@ from typing import Any, Callable
 import numpy as np
 
 from cyclesem.config import config_from_dict
-from cyclesem.data.normalize import PercentileNormalizer
+from cyclesem.data.normalize import NormParams, PercentileNormalizer
 from cyclesem.errors import CyclesemError
 from cyclesem.restore.tiling import TileSpec, predict_tiled
 from cyclesem.train.run_folder import BEST_MODEL_FILE, CONFIG_FILE, MODEL_FILE, STATE_FILE, is_run_dir, read_json
 
-__all__ = ["Run", "enhance_tiled", "is_run_dir", "load_run"]
+__all__ = ["Run", "enhance_tiled", "is_run_dir", "load_run", "norm_params", "sample_step"]
 _UNSAFE = (
     "cannot load the network: the file holds Python code (a Lambda layer) and "
     "cyclesem never runs code from a model file"
@@ -88,6 +88,7 @@ class Run:
         *,
         tile: TileSpec | None = None,
         progress: Callable[[int, int], object] | None = None,
+        params: NormParams | None = None,
     ) -> np.ndarray:
         """Enhance a 2-D image: normalise, predict tile by tile, map back.
 
@@ -99,6 +100,9 @@ class Run:
             Tiling; the default suits the generators on a CPU.
         progress : callable, optional
             Called as ``progress(finished, total)`` as tiles finish.
+        params : NormParams, optional
+            Normalisation levels to use instead of the image's own (a chunk of
+            a larger array uses the whole array's, :func:`norm_params`).
 
         Returns
         -------
@@ -116,7 +120,7 @@ class Run:
         is normalised and mapped back on its own, so besides the input and the
         result only a few tiles are held in memory.
         """
-        return enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress)
+        return enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress, params=params)
 
     def describe(self) -> str:
         """One line for reports: kind, preset, steps and training time."""
@@ -143,6 +147,7 @@ def enhance_tiled(
     *,
     tile: TileSpec | None = None,
     progress: Callable[[int, int], object] | None = None,
+    params: NormParams | None = None,
 ) -> np.ndarray:
     """Enhance a 2-D image with any network: normalise, predict tile by tile, map back.
 
@@ -162,6 +167,8 @@ def enhance_tiled(
         Tiling; the default suits the generators on a CPU.
     progress : callable, optional
         Called as ``progress(finished, total)`` as tiles finish.
+    params : NormParams, optional
+        Normalisation levels; by default the image's own (:func:`norm_params`).
 
     Returns
     -------
@@ -176,10 +183,8 @@ def enhance_tiled(
     image = np.asarray(image)
     if image.ndim != 2 or image.size == 0:
         raise CyclesemError(f"expected a non-empty 2-D image, got shape {image.shape}")
-    try:
-        params = normalizer.params(_sample(image))
-    except ValueError as exc:
-        raise CyclesemError(f"cannot enhance: {exc}") from None
+    if params is None:
+        params = norm_params(normalizer, image)
 
     def predict(tiles: np.ndarray) -> np.ndarray:
         normalised, _ = normalizer.before(tiles, params)
@@ -285,7 +290,37 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
-def _sample(image: np.ndarray, target: int = 1 << 20) -> np.ndarray:
-    """A strided 2-D sample of about ``target`` pixels (a view, no copy)."""
-    step = max(1, int(np.ceil(np.sqrt(image.size / target))))
-    return image[::step, ::step]
+def sample_step(shape: tuple[int, ...], target: int = 1 << 20) -> int:
+    """Stride along y and x giving a sample of about ``target`` pixels of a plane of ``shape``.
+
+    ``image[::step, ::step]`` is the sample the normalisation levels come
+    from; chunked enhancement (:mod:`cyclesem.restore.chunked`) takes the same
+    one from a whole plane larger than memory.
+    """
+    return max(1, int(np.ceil(np.sqrt(shape[-2] * shape[-1] / target))))
+
+
+def norm_params(normalizer: PercentileNormalizer, image, *, sampled: bool = False) -> NormParams:
+    """Normalisation levels of a 2-D ``image`` from its strided sample (:func:`sample_step`).
+
+    Parameters
+    ----------
+    normalizer : PercentileNormalizer
+        The network's normalisation.
+    image : array_like
+        The plane, or with ``sampled`` its sample already taken.
+    sampled : bool
+        Whether ``image`` is the sample itself.
+
+    Raises
+    ------
+    CyclesemError
+        If the sample holds non-finite values.
+    """
+    if not sampled:
+        step = sample_step(image.shape)
+        image = image[::step, ::step]
+    try:
+        return normalizer.params(np.asarray(image))
+    except ValueError as exc:
+        raise CyclesemError(f"cannot enhance: {exc}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 
 import numpy as np
 import pytest
@@ -79,6 +80,9 @@ def test_two_inputs_with_one_name_do_not_collide(run_dir, inputs, tmp_path):
         (["RUN", "IN", "--out", "IN/a.png/sub"], "cannot make the output folder"),
         (["RUN", "missing.png", "--out", "o"], "file not found"),
         (["RUN", "IN", "--out", "o", "--tile", "40"], "--tile"),
+        (["RUN", "IN", "--out", "o", "--workers", "1", "--scheduler", "x"], "--workers or --scheduler"),
+        (["RUN", "IN", "--out", "o", "--workers", "1", "--where-blurry"], "--where-blurry runs in one process"),
+        (["blind", "IN", "--out", "o", "--workers", "1"], "blind runs in one process"),
     ],
 )
 def test_user_errors_are_one_line(run_dir, inputs, tmp_path, args, message):
@@ -86,3 +90,17 @@ def test_user_errors_are_one_line(run_dir, inputs, tmp_path, args, message):
     result = CliRunner().invoke(main, ["enhance", *args], catch_exceptions=False)
     assert result.exit_code != 0 and message in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("extra", [["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:1"], ["ZARR"]])
+def test_cluster_options_without_dask_are_one_line(run_dir, inputs, tmp_path, monkeypatch, extra):
+    for name in ("dask", "distributed", "zarr"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if the extra were not installed
+    (tmp_path / "in.zarr").mkdir()
+    (tmp_path / "in.zarr" / "zarr.json").write_text("{}")
+    extra = [str(tmp_path / "in.zarr") if e == "ZARR" else e for e in extra]
+    args = [str(run_dir), *([] if str(tmp_path / "in.zarr") in extra else [str(inputs)]), *extra]
+    result = CliRunner().invoke(main, ["enhance", *args, "--out", str(tmp_path / "o")], catch_exceptions=False)
+    assert result.exit_code == 1 and "pip install 'cyclesem[distributed]'" in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()

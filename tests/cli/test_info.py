@@ -59,7 +59,6 @@ BAD_CASES = {
     "random.png": "not a supported image",
     "readme.txt": "not a supported image",
     "colour.png": "colour",
-    "stack.tif": "multi-page",
     "folder": "no image files",
 }
 

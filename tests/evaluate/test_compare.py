@@ -176,3 +176,23 @@ def test_a_psf_method_of_a_run_without_degradation_is_reported(tmp_path):
     assert "no estimated PSF" in failures[0][1]
     with pytest.raises(CyclesemError, match="METHOD:RUN"):
         methods.resolve_methods([f"wiener:{tmp_path / 'nowhere'}"])
+
+
+def test_images_as_tasks_on_a_cluster_give_the_same_scores(benchmark, tmp_path):
+    pytest.importorskip("distributed")
+    from cyclesem.restore.distributed import cluster_client
+
+    shutil.copytree(benchmark, tmp_path / "bench")
+    (tmp_path / "bench" / "test" / "blurry" / "img1.tif").write_bytes(b"II*\x00broken")
+    source = compare.benchmark_source(tmp_path / "bench")
+    names = ["identity", "wiener", "blind"]
+    alone = compare.run_comparison(source, names, tmp_path / "alone", progress=False)
+    with cluster_client(workers=1) as client:
+        spread = compare.run_comparison(source, names, tmp_path / "spread", progress=False, client=client)
+
+    def scores(rows):
+        return [{key: value for key, value in row.items() if key != "seconds"} for row in rows]
+
+    assert len(spread.rows) == 6 and scores(spread.rows) == scores(alone.rows)
+    assert spread.failures == alone.failures and [what for what, _ in spread.failures] == ["img1"]
+    assert {p.name for p in (tmp_path / "spread").iterdir()} == {"metrics.csv", "report.md", "report.html"}

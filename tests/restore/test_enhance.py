@@ -120,3 +120,21 @@ def test_unreadable_input_is_a_clear_error(run, tmp_path):
     with pytest.raises(CyclesemError, match="broken.tif"):
         enhance_file(run, broken, tmp_path / "out" / "broken.tif")
     assert not (tmp_path / "out" / "broken.tif").exists()
+
+
+def test_a_tiff_stack_is_enhanced_page_by_page_with_its_info_bars(run, tmp_path):
+    from tests.io.test_stacks import NOTE_TAG, write_stack
+
+    pages = [micrograph((80, 96), seed=k) for k in range(3)]
+    pages[1] = with_info_bar(micrograph((60, 96), seed=9))
+    write_stack(tmp_path / "in.tif", pages)
+    enhance_file(run, tmp_path / "in.tif", tmp_path / "out.tif", tile=SMALL_TILES)
+    with tifffile.TiffFile(tmp_path / "in.tif") as before, tifffile.TiffFile(tmp_path / "out.tif") as after:
+        assert len(after.pages) == 3 and after.pages[2].tags[NOTE_TAG].value == "z = 20 nm"
+        for k, (old, new) in enumerate(zip(before.pages, after.pages)):
+            raw = old.asarray().astype(np.float32) / 65535
+            content = raw[:60] if k == 1 else raw
+            expected = run.enhance(content, tile=SMALL_TILES).clip(0, 1)
+            assert new.dtype == np.uint16 and new.shape == old.shape
+            np.testing.assert_allclose(new.asarray()[: len(content)] / 65535, expected, atol=1e-4)
+        np.testing.assert_array_equal(after.pages[1].asarray()[60:], before.pages[1].asarray()[60:])

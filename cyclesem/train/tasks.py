@@ -84,7 +84,9 @@ def run_training(config, run_dir: str | os.PathLike, *, resume: bool = False, ov
     """Train ``config``'s model in ``run_dir``: a new run, or the run there continued.
 
     A new run checks the folder first (:func:`cyclesem.train.run_folder.check_new_run_folder`),
-    then loads the data, then empties the folder and trains.
+    then loads the data and, when ``config.train.init`` names a source, its
+    weights (:class:`cyclesem.train.init.InitialisedTask`), then empties the
+    folder and trains.
 
     Parameters
     ----------
@@ -112,6 +114,12 @@ def run_training(config, run_dir: str | os.PathLike, *, resume: bool = False, ov
     if not resume:
         check_new_run_folder(run_dir, overwrite=overwrite)
     task = task_for(config, log=log, progress=progress)
+    if not resume and config.train.init:
+        from cyclesem.train.init import InitialisedTask
+
+        task = InitialisedTask(task, config.train.init)
+        if log is not None:
+            log(task.describe())
     if not resume:
         prepare_run_folder(run_dir, overwrite=overwrite)
     return train(task, run_dir, resume=resume, strategy=strategy, progress=progress, log=log)

@@ -7,7 +7,7 @@
   non-empty one is replaced only with ``overwrite``, and then only when it
   holds nothing but what cyclesem itself writes there (``owned``: a report, a
   benchmark, a run). It is never one of the command's ``inputs`` nor a folder
-  above one.
+  above one, and a place that cannot be written is refused before any work.
 - :func:`building_folder`: a whole output folder is built in a temporary
   sibling and renamed into place when complete; a failure (or Ctrl-C) removes
   it, so no half-written output is ever left behind.
@@ -102,12 +102,13 @@ def check_output_folder(
     Raises
     ------
     CyclesemError
-        Naming ``out_dir`` and the problem.
+        Naming ``out_dir`` and the problem (not writable included).
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CyclesemError("exists and is not a folder", out_dir)
     _refuse_inputs(out_dir, inputs)
+    _refuse_unwritable(out_dir)
     entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
     if entries and not overwrite:
         raise CyclesemError(not_empty, out_dir)
@@ -116,6 +117,17 @@ def check_output_folder(
         raise CyclesemError(f"refusing to replace it: the folder holds files that are not part of "
                             f"{what} ({', '.join(foreign[:3])})", out_dir)
     return out_dir
+
+
+def _refuse_unwritable(out_dir: Path) -> None:
+    """Refuse ``out_dir`` when it, or the folder it (or its temporary sibling) would be made in, is read-only."""
+    places = [out_dir] if out_dir.is_dir() else []
+    parent = out_dir.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    for place in places + [parent]:
+        if not os.access(place, os.W_OK | os.X_OK):
+            raise CyclesemError(f"cannot write here: {place} is not writable (permission denied)", out_dir)
 
 
 def _refuse_inputs(out_dir: Path, inputs: Collection[str | os.PathLike]) -> None:

@@ -29,6 +29,9 @@ _PAIRED_ONLY = ("sharp", "model", "register", "val_fraction", "val_blurry", "val
 @click.option("--val-sharp", type=_FOLDER, help="--paired: validation pairs, sharp side (with --val-blurry).")
 @click.option("--out", "out_dir", type=_FOLDER, help="The run folder to create.")
 @click.option("--resume", "resume_dir", type=_FOLDER, help="Continue the run in this folder.")
+@click.option("--init", metavar="NAME|RUN",
+              help="Start from trained weights: a packaged model (cyclesem models) or a run folder. "
+                   "The run takes its network sizes; a CycleGAN loads it as its blurry->clear network.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML or JSON file of settings (see cyclesem/config/cyclegan.py).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
@@ -50,7 +53,8 @@ def command(resume_dir, steps, **options):
     cyclesem train --paired --model midnet --blurry DIR --sharp DIR --out RUN
     (settings in cyclesem/config/supervised.py). Settings come from the preset,
     then --config, then --set, then the options here; the result is saved in
-    RUN/config.json. Continue a run (after Ctrl-C, or to train longer) with
+    RUN/config.json. --init NAME|RUN fine-tunes a packaged model or a run
+    (recorded as train.init). Continue a run (after Ctrl-C, or to train longer) with
     cyclesem train --resume RUN [--steps N].
     """
     from cyclesem.backend import require_keras
@@ -88,16 +92,24 @@ def _new_paired(steps, options) -> None:
 
 def _start(kind: str, steps, options, data: dict) -> None:
     """Resolve the config of a new run of ``kind`` and train it in ``--out``."""
-    from cyclesem.config import load_mapping, resolve_config
+    from cyclesem.config import load_mapping, merge, resolve_config
     from cyclesem.train.tasks import run_training
 
     config_file = options["config_file"]
+    file_mapping = load_mapping(config_file) if config_file else None
+    init = None
+    if options["init"] is not None:
+        from cyclesem.train.init import init_settings
+
+        init, network = init_settings(options["init"], kind)
+        file_mapping = merge(network, file_mapping or {})
+    common = _common_options(steps, options)
     config = resolve_config(
         kind,
         options["preset"] or "small",
-        load_mapping(config_file) if config_file else None,
+        file_mapping,
         options["overrides"],
-        _common_options(steps, options) | {"kind": options["model"], "data": data},
+        common | {"kind": options["model"], "data": data, "train": common["train"] | {"init": init}},
         source=str(config_file) if config_file else None,
     )
     result = run_training(config, options["out_dir"], overwrite=options["overwrite"], log=_echo)

@@ -30,7 +30,10 @@ class TrainSettings:
     """Length, batches and bookkeeping of a training run (any model kind).
 
     Intervals are in steps; ``keep_checkpoints`` is how many of the latest
-    checkpoints stay in ``RUN/checkpoints``.
+    checkpoints stay in ``RUN/checkpoints``. ``init``: the trained network a
+    new run starts from (``cyclesem train --init``: a packaged model's name or
+    a run folder's absolute path; empty: fresh weights; see
+    :mod:`cyclesem.train.init`).
     """
 
     steps: int = 20000
@@ -41,6 +44,7 @@ class TrainSettings:
     sample_every: int = 500
     log_every: int = 10
     keep_checkpoints: int = 3
+    init: str = ""
 
     def check(self) -> list[str]:
         problems = positive(self, ["steps", "batch", "checkpoint_every", "sample_every",

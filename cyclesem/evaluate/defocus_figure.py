@@ -12,7 +12,7 @@ import numpy as np
 
 from cyclesem.evaluate.defocus import SHARP_WIDTH, DefocusMap
 
-__all__ = ["defocus_png", "WIDTH_RANGE"]
+__all__ = ["colour_bar_png", "defocus_png", "map_crop_png", "WIDTH_RANGE"]
 
 WIDTH_RANGE = (0.0, 8.0)
 """px: the colour scale of every map, so that maps compare at a glance."""
@@ -54,3 +54,40 @@ def defocus_png(image: np.ndarray, defocus: DefocusMap, title: str = "", *, dpi:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _coloured(widths: np.ndarray) -> np.ndarray:
+    """uint8 BGR picture of blur widths on the fixed :data:`WIDTH_RANGE` scale (viridis; NaN grey)."""
+    from matplotlib import colormaps  # lazy: only when a picture is made
+
+    low, high = WIDTH_RANGE
+    scaled = np.clip((np.nan_to_num(widths, nan=low) - low) / (high - low), 0.0, 1.0)
+    rgb = (colormaps["viridis"](scaled)[..., :3] * 255.0 + 0.5).astype(np.uint8)
+    rgb[~np.isfinite(widths)] = 128
+    return np.ascontiguousarray(rgb[..., ::-1])
+
+
+def _png(bgr: np.ndarray) -> bytes:
+    import cv2
+
+    ok, data = cv2.imencode(".png", bgr)
+    if not ok:
+        raise ValueError("could not encode a PNG")
+    return data.tobytes()
+
+
+def map_crop_png(defocus: DefocusMap, crop: tuple[slice, slice]) -> bytes:
+    """PNG bytes: the map over ``crop`` of its image, coloured on the fixed scale, where it exceeds
+    :data:`~cyclesem.evaluate.defocus.SHARP_WIDTH` outlined in white."""
+    widths = defocus.full()[crop]
+    picture = _coloured(widths)
+    blurred = (np.nan_to_num(widths) > SHARP_WIDTH).astype(np.uint8)
+    edge = blurred ^ np.pad(blurred, 1, mode="edge")[1:-1, 2:] | blurred ^ np.pad(blurred, 1, mode="edge")[2:, 1:-1]
+    picture[edge.astype(bool)] = 255
+    return _png(picture)
+
+
+def colour_bar_png(width: int = 256, height: int = 14) -> bytes:
+    """PNG bytes: the colour scale of :func:`map_crop_png`, :data:`WIDTH_RANGE` from left to right."""
+    ramp = np.linspace(WIDTH_RANGE[0], WIDTH_RANGE[1], width, dtype=np.float32)
+    return _png(_coloured(np.repeat(ramp[np.newaxis], height, axis=0)))

@@ -28,6 +28,7 @@ __all__ = [
     "best_methods",
     "markdown_table",
     "start_example",
+    "defocus_line",
     "write_csv",
     "write_markdown",
     "write_html",
@@ -52,21 +53,46 @@ class SummaryRow:
 
 @dataclass
 class Example:
-    """Crops of one image for the side-by-side view: blurry, each method, clear."""
+    """Crops of one image for the side-by-side view: blurry, each method, clear; and their defocus maps."""
 
     name: str
     crop: tuple[slice, slice]
     zoom: tuple[slice, slice]
     levels: tuple[float, float]
     panels: list = field(default_factory=list)  # (label, crop, caption)
+    maps: dict = field(default_factory=dict)  # label -> DefocusMap of the whole image (absent: no map)
 
     def add(self, label: str, image: np.ndarray, scores: dict | None = None) -> None:
-        """Add a panel; the ``identity`` method's scores go to the blurry input's caption."""
+        """Add a panel and its defocus map; the ``identity`` method's scores go to the blurry input's caption."""
         caption = f"PSNR {scores['psnr']:.2f} dB\nSSIM {scores['ssim']:.3f}" if scores else ""
         if label == "identity":
             self.panels = [(name, crop, caption if name == BLURRY_LABEL else old) for name, crop, old in self.panels]
             return
         self.panels.append((label, np.array(image[self.crop], np.float32), caption))
+        defocus = _defocus(image)
+        if defocus is not None:
+            self.maps[label] = defocus
+
+
+def _defocus(image: np.ndarray):
+    """The image's defocus map (:func:`cyclesem.evaluate.defocus.defocus_map`), None when it has none."""
+    from cyclesem.evaluate.defocus import defocus_map
+
+    try:
+        defocus = defocus_map(np.asarray(image, np.float32))
+    except ValueError:  # too small or not finite: the report goes on without this map
+        return None
+    return defocus if np.isfinite(defocus.widths).any() else None
+
+
+def defocus_line(example: Example) -> str:
+    """One line: each panel's median blur width and verdict (``report.md``)."""
+    parts = []
+    for label, _, _ in example.panels:
+        if label in example.maps:
+            summary = example.maps[label].summary()
+            parts.append(f"{label} {summary['median_px']:.2f} px ({summary['verdict']})")
+    return f"{example.name}: " + ", ".join(parts) if parts else ""
 
 
 @dataclass(frozen=True)
@@ -248,6 +274,9 @@ def write_markdown(context: ReportContext, path: Path) -> None:
     parts = [f"# {context.title}", "", markdown_table(context.summary, context.reference), "", LEGEND, ""]
     parts += [f"- Note: {note}" for note in context.notes]
     parts += [f"- Failed: {what}: {why}" for what, why in context.failures]
+    lines = [line for line in map(defocus_line, context.examples) if line]
+    if lines:
+        parts += ["", "## Defocus maps", "", DEFOCUS_LEGEND, ""] + [f"- {line}" for line in lines]
     parts += ["", "## How this was made", ""]
     parts += [f"- {key}: {_plain(value)}" for key, value in context.provenance.items()]
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
@@ -259,6 +288,12 @@ def _plain(value) -> str:
     return str(value)
 
 
+DEFOCUS_LEGEND = (
+    "Median local blur width (Gaussian sigma, px) of the whole image, from the image alone "
+    "(`cyclesem focus`; sharp SEM reads about 1 to 2.5 px, wider than 2.5 px counts as blurred). "
+    "Limitation: wide blur reads too low (real defocus of about 11 px reads 3 to 4 px), so compare "
+    "the maps of one image with each other rather than as absolute widths."
+)
 LEGEND = (
     "Mean ± standard deviation over the test images. Best per column in bold: highest PSNR "
     "and SSIM, fastest, and for AG, CON, SF and focus the value closest to the clear images' "

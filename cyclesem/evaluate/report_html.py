@@ -16,10 +16,12 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from cyclesem.evaluate.defocus import SHARP_WIDTH
 from cyclesem.evaluate.report import (
     BLURRY_LABEL,
     CLEAR_LABEL,
     COLUMNS,
+    DEFOCUS_LEGEND,
     LABELS,
     LEGEND,
     ZOOM_FRACTION,
@@ -129,6 +131,8 @@ def _html_examples(examples: list[Example]) -> str:
         f"below it, the outlined detail enlarged {ZOOM_FRACTION}x (nearest neighbour). Grey levels are "
         "stretched alike in every panel of an image, from the clear crop's 0.5th to 99.5th percentile.</p>"
     ]
+    if any(example.maps for example in examples):
+        parts.append(_defocus_legend())
     for example in examples:
         order = [p for p in example.panels if p[0] == BLURRY_LABEL]
         order += [p for p in example.panels if p[0] not in (BLURRY_LABEL, CLEAR_LABEL)]
@@ -139,7 +143,32 @@ def _html_examples(examples: list[Example]) -> str:
             for label, image, caption in order
         )
         parts.append(f"<h3>{_esc(example.name)}</h3><div class='panels'>{panels}</div>")
+        parts.append(_html_maps(example, order))
     return "".join(parts)
+
+
+def _html_maps(example: Example, order: list) -> str:
+    """The defocus map of each panel's image over the same crop, with its median width and verdict."""
+    from cyclesem.evaluate.defocus_figure import map_crop_png
+
+    shown = [(label, example.maps[label]) for label, _, _ in order if label in example.maps]
+    if not shown:
+        return ""
+    panels = "".join(
+        f"<figure class='panel'><img alt='defocus map of {_esc(label)}' "
+        f"src='{_data_uri(map_crop_png(defocus, example.crop))}'><figcaption><b>{_esc(label)}</b><br>"
+        f"blur {defocus.summary()['median_px']:.2f} px<br>{_esc(defocus.summary()['verdict'])}</figcaption></figure>"
+        for label, defocus in shown
+    )
+    return f"<div class='panels'>{panels}</div>"
+
+
+def _defocus_legend() -> str:
+    from cyclesem.evaluate.defocus_figure import WIDTH_RANGE, colour_bar_png
+
+    return (f"<p class='legend'>Below each image's crops: the defocus map of each one over the same crop "
+            f"(blur width in px, {WIDTH_RANGE[0]:g} <img alt='colour scale' src='{_data_uri(colour_bar_png())}'> "
+            f"{WIDTH_RANGE[1]:g}; white line: {SHARP_WIDTH:g} px). {_esc(DEFOCUS_LEGEND)}</p>")
 
 
 def _html_provenance(provenance: dict) -> str:

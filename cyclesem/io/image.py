@@ -18,7 +18,8 @@ import numpy as np
 
 from cyclesem.errors import CyclesemError
 
-__all__ = ["FORMAT_DTYPES", "FORMAT_OF_SUFFIX", "IMAGE_SUFFIXES", "ImageInfo", "SemImage", "list_images"]
+__all__ = ["ColourLayout", "FORMAT_DTYPES", "FORMAT_OF_SUFFIX", "IMAGE_SUFFIXES", "ImageInfo", "SemImage",
+           "list_images"]
 
 FORMAT_OF_SUFFIX = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".bmp": "bmp"}
 IMAGE_SUFFIXES = tuple(FORMAT_OF_SUFFIX)
@@ -95,6 +96,32 @@ class ImageInfo:
 
 
 @dataclass(frozen=True, eq=False)
+class ColourLayout:
+    """How a grey-looking RGB(A) file stores its grey, so it can be written back in colour.
+
+    Instruments (FEI/Thermo) save grey micrographs as RGB with equal channels
+    and draw overlays (frame lines, markers) in colour on top: the few
+    coloured pixels are kept here, raw, and put back over the written grey.
+
+    Attributes
+    ----------
+    channels : int
+        3 (RGB) or 4 (RGBA).
+    alpha : int or float or None
+        The constant alpha sample of an RGBA file (None for RGB).
+    index : ndarray of int64, shape (n,)
+        Flat indices (row-major over the whole frame) of the coloured pixels.
+    values : ndarray, shape (n, 3)
+        Their RGB samples, in the file's dtype.
+    """
+
+    channels: int
+    alpha: int | float | None
+    index: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class SemImage:
     """An SEM image in memory.
 
@@ -107,11 +134,15 @@ class SemImage:
         What the file says about itself, ``info.info_bar_rows`` included.
     info_bar_raw : ndarray, shape (info_bar_rows, W)
         The info bar's rows in the file's own dtype, written back unchanged.
+    colour : ColourLayout or None
+        For a grey-looking RGB(A) file: its channels and coloured overlay
+        pixels, so the output is RGB(A) again with the overlay kept.
     """
 
     pixels: np.ndarray
     info: ImageInfo
     info_bar_raw: np.ndarray
+    colour: ColourLayout | None = None
 
     @property
     def content(self) -> np.ndarray:

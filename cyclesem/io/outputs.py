@@ -2,12 +2,14 @@
 
 - :func:`write_atomic`: every file cyclesem writes (images, run-folder files,
   checkpoints, reports) goes to a hidden temporary name beside its target and is
-  renamed into place, so an interrupted write never leaves a partial file.
+  renamed into place, so an interrupted write never leaves a partial file in
+  the target's place (a process killed mid-write leaves only the hidden
+  temporary file, which :func:`remove_partial_files` clears).
 - :func:`check_output_folder`: an output folder may be new or empty; a
   non-empty one is replaced only with ``overwrite``, and then only when it
   holds nothing but what cyclesem itself writes there (``owned``: a report, a
   benchmark, a run). It is never one of the command's ``inputs`` nor a folder
-  above one.
+  above one, and a place that cannot be written is refused before any work.
 - :func:`building_folder`: a whole output folder is built in a temporary
   sibling and renamed into place when complete; a failure (or Ctrl-C) removes
   it, so no half-written output is ever left behind.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -24,7 +27,10 @@ from typing import Callable, Collection, Iterator
 
 from cyclesem.errors import CyclesemError
 
-__all__ = ["building_folder", "check_output_folder", "clear_output_folder", "write_atomic"]
+__all__ = ["building_folder", "check_output_folder", "clear_output_folder", "remove_partial_files", "write_atomic"]
+
+_PARTIAL = re.compile(r"\..+\.[0-9a-f]{8}\.partial(\.[^.]+)?")
+"""The name of :func:`write_atomic`'s temporary files."""
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -54,7 +60,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", path.parent) from None
-    temporary = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.partial{path.suffix}")
+    temporary = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.partial{path.suffix}")  # see _PARTIAL
     try:
         write(temporary)
         os.replace(temporary, path)
@@ -63,6 +69,25 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def remove_partial_files(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files of writes that never finished in ``folder`` (not recursive).
+
+    :func:`write_atomic` removes its temporary file whatever happens, except
+    when the process itself is killed (SIGKILL, power loss): call this before
+    writing into the folder again.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    folder = Path(folder)
+    found = sorted(p for p in folder.iterdir() if _PARTIAL.fullmatch(p.name) and p.is_file()) if folder.is_dir() else []
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
 
 
 def check_output_folder(
@@ -102,12 +127,13 @@ def check_output_folder(
     Raises
     ------
     CyclesemError
-        Naming ``out_dir`` and the problem.
+        Naming ``out_dir`` and the problem (not writable included).
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CyclesemError("exists and is not a folder", out_dir)
     _refuse_inputs(out_dir, inputs)
+    _refuse_unwritable(out_dir)
     entries = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
     if entries and not overwrite:
         raise CyclesemError(not_empty, out_dir)
@@ -116,6 +142,17 @@ def check_output_folder(
         raise CyclesemError(f"refusing to replace it: the folder holds files that are not part of "
                             f"{what} ({', '.join(foreign[:3])})", out_dir)
     return out_dir
+
+
+def _refuse_unwritable(out_dir: Path) -> None:
+    """Refuse ``out_dir`` when it, or the folder it (or its temporary sibling) would be made in, is read-only."""
+    places = [out_dir] if out_dir.is_dir() else []
+    parent = out_dir.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    for place in places + [parent]:
+        if not os.access(place, os.W_OK | os.X_OK):
+            raise CyclesemError(f"cannot write here: {place} is not writable (permission denied)", out_dir)
 
 
 def _refuse_inputs(out_dir: Path, inputs: Collection[str | os.PathLike]) -> None:

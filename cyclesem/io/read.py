@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from cyclesem.errors import CyclesemError
-from cyclesem.io.image import ImageInfo, SemImage
+from cyclesem.io.image import ColourLayout, ImageInfo, SemImage
 from cyclesem.io.infobar import find_info_bar
 from cyclesem.io.vendor import vendor_metadata
 
@@ -72,6 +72,8 @@ def read_image(path: str | os.PathLike) -> SemImage:
     if raw.dtype.kind not in "uifb":
         raise CyclesemError(f"unsupported sample type {raw.dtype}", path)
     grey, channels = _to_grey(raw, path)
+    colour = _colour_layout(raw) if channels in (3, 4) else None
+    del raw
     pixels = _to_float(grey)
     rows = find_info_bar(pixels, hint_rows=meta.pop("info_bar_hint", None))
     info = ImageInfo(
@@ -86,7 +88,7 @@ def read_image(path: str | os.PathLike) -> SemImage:
         **meta,
     )
     bar_raw = grey[grey.shape[0] - rows :].copy()
-    return SemImage(pixels=pixels, info=info, info_bar_raw=bar_raw)
+    return SemImage(pixels=pixels, info=info, info_bar_raw=bar_raw, colour=colour)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -229,9 +231,7 @@ def _to_grey(raw: np.ndarray, path: Path) -> tuple[np.ndarray, int]:
         raise CyclesemError("the image has varying transparency (alpha); expected a grey image", path)
     if colour.shape[2] == 1:
         return colour[..., 0], channels
-    spread = colour.max(axis=2).astype(np.float64) - colour.min(axis=2)
-    scale = _dtype_scale(colour.dtype) if colour.dtype.kind in "ui" else max(float(np.ptp(colour)), 1e-12)
-    coloured = spread > GREY_TOLERANCE * scale
+    coloured = _coloured(colour)
     if coloured.mean() > COLOUR_SHARE:
         raise CyclesemError(
             f"real colour image ({coloured.mean():.0%} of pixels are coloured); SEM images are grey", path
@@ -240,6 +240,21 @@ def _to_grey(raw: np.ndarray, path: Path) -> tuple[np.ndarray, int]:
     if colour.dtype.kind in "ui":
         grey = np.round(grey)
     return grey.astype(colour.dtype), channels
+
+
+def _coloured(rgb: np.ndarray) -> np.ndarray:
+    """Where the channels of an RGB array differ by more than :data:`GREY_TOLERANCE` of the range."""
+    spread = rgb.max(axis=2).astype(np.float64) - rgb.min(axis=2)
+    scale = _dtype_scale(rgb.dtype) if rgb.dtype.kind in "ui" else max(float(np.ptp(rgb)), 1e-12)
+    return spread > GREY_TOLERANCE * scale
+
+
+def _colour_layout(raw: np.ndarray) -> ColourLayout:
+    """The channels, constant alpha and coloured (overlay) pixels of a grey-looking RGB(A) array."""
+    rgb = raw[..., :3]
+    coloured = np.flatnonzero(_coloured(rgb).ravel())
+    alpha = raw.reshape(-1, raw.shape[2])[0, 3].item() if raw.shape[2] == 4 else None
+    return ColourLayout(raw.shape[2], alpha, coloured.astype(np.int64), rgb.reshape(-1, 3)[coloured].copy())
 
 
 def _dtype_scale(dtype: np.dtype) -> float:

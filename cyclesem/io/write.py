@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from cyclesem.errors import CyclesemError
-from cyclesem.io.image import FORMAT_DTYPES, FORMAT_OF_SUFFIX, IMAGE_SUFFIXES, SemImage
+from cyclesem.io.image import FORMAT_DTYPES, FORMAT_OF_SUFFIX, IMAGE_SUFFIXES, ColourLayout, SemImage
 from cyclesem.io.outputs import write_atomic
 
 __all__ = ["write_image"]
@@ -42,6 +42,9 @@ def write_image(
     like : SemImage, optional
         The image ``content`` came from: its info bar is appended below
         unchanged, its dtype is used, and TIFF output keeps its vendor tags.
+        A grey-looking RGB(A) original is written as RGB(A) again: the grey in
+        every colour channel, its alpha, and its coloured overlay pixels put
+        back where they were (when the frame keeps the original's size).
     dtype : str or numpy dtype, optional
         The stored sample type; defaults to ``like``'s, or for a new image to
         the format's default (uint16 for TIFF and PNG, uint8 for JPEG and BMP).
@@ -68,6 +71,8 @@ def write_image(
         raise CyclesemError("the result holds non-finite values (NaN or infinity); nothing was written "
                             "(was the network trained to NaN losses?)", path)
     frame = _assemble_frame(content, like, out_dtype)
+    if like is not None and like.colour is not None:
+        frame = _in_colour(frame, like.colour, np.dtype(like.info.dtype), tuple(like.info.shape))
     tags = like.info.vendor_tags if like is not None and kind == "tiff" else ()
     layout = dict(like.info.tiff_layout) if like is not None and kind == "tiff" else {}
     if path.is_dir():
@@ -121,6 +126,27 @@ def _assemble_frame(content: np.ndarray, like: SemImage | None, out_dtype: np.dt
     return frame
 
 
+def _in_colour(frame: np.ndarray, layout: ColourLayout, source_dtype: np.dtype, source_shape: tuple) -> np.ndarray:
+    """The grey ``frame`` as RGB(A): grey in each colour channel, ``layout``'s alpha and overlay pixels."""
+    out = np.empty((*frame.shape, layout.channels), frame.dtype)
+    out[..., :3] = frame[..., np.newaxis]
+    if layout.alpha is not None:
+        out[..., 3] = _rescaled(np.array([[layout.alpha]]), source_dtype, frame.dtype)[0, 0]
+    if layout.index.size and frame.shape == source_shape:
+        out.reshape(-1, layout.channels)[layout.index, :3] = _rescaled(layout.values, source_dtype, frame.dtype)
+    return out
+
+
+def _rescaled(samples: np.ndarray, source: np.dtype, target: np.dtype) -> np.ndarray:
+    """Raw samples of dtype ``source`` as ``target`` samples of the same brightness."""
+    if source == target:
+        return samples
+    values = samples.astype(np.float64)
+    if source.kind in "ui":
+        values /= np.iinfo(source).max
+    return _from_float(values, target)
+
+
 _CHUNK_ROWS = 256  # rows converted at a time, so huge images need no full-size temporaries
 
 
@@ -150,14 +176,18 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle, layout: dict
         as_is = {code for code, tiff_dtype, _, raw in tags if tiff_dtype == 2 and not raw.endswith(b"\0")}
         extratags = [(code, 7 if code in as_is else tiff_dtype, count, raw, True)
                      for code, tiff_dtype, count, raw in tags]
-        tifffile.imwrite(handle, frame, photometric="minisblack", metadata=None, extratags=extratags,
-                         **(layout or {}))
+        photometric = "rgb" if frame.ndim == 3 else "minisblack"
+        extra = {"extrasamples": ["unassalpha"]} if frame.ndim == 3 and frame.shape[2] == 4 else {}
+        tifffile.imwrite(handle, frame, photometric=photometric, metadata=None, extratags=extratags,
+                         **extra, **(layout or {}))
         _restore_ascii_types(handle, as_is)
         return
     import cv2
 
     suffix = {"png": ".png", "jpeg": ".jpg", "bmp": ".bmp"}[kind]
     params = [cv2.IMWRITE_JPEG_QUALITY, 95] if kind == "jpeg" else []
+    if frame.ndim == 3:  # RGB(A) -> OpenCV's BGR(A)
+        frame = frame[..., [2, 1, 0, 3][: frame.shape[2]]]
     ok, encoded = cv2.imencode(suffix, frame, params)
     if not ok:
         raise CyclesemError(f"could not encode the image as {kind.upper()}", path)

@@ -35,6 +35,11 @@ _UNSAFE = (
     "cannot load the network: the file holds Python code (a Lambda layer) and "
     "cyclesem never runs code from a model file"
 )
+_SAVED_MODEL = (
+    "cannot load the network: it wraps a TensorFlow SavedModel (a TFSMLayer), whose graph could run "
+    "any code, and cyclesem never runs code from a model file; save the Keras network itself "
+    "(model.save('generator.keras')) or export it to ONNX"
+)
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,10 @@ def load_run(path: str | os.PathLike) -> Run:
     path = resolve(path)
     if not path.is_dir():
         raise CyclesemError("not a run folder (no such folder)", path)
+    if (path / "saved_model.pb").is_file():
+        raise CyclesemError("a TensorFlow SavedModel folder, not a run folder: cyclesem loads run folders "
+                            "of 'cyclesem train', packaged models, .onnx files and bioimage.io .zip packages "
+                            "(export the network to ONNX)", path)
     if not is_run_dir(path):
         raise CyclesemError(f"not a run folder (needs {CONFIG_FILE} and {STATE_FILE})", path)
     config = config_from_dict(read_json(path / CONFIG_FILE), source=str(path / CONFIG_FILE))
@@ -243,6 +252,8 @@ def _load_network(path: Path):
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - any failure means a broken or unsafe file
         message = " ".join(str(exc).split())
+        if "TFSMLayer" in message:
+            raise CyclesemError(_SAVED_MODEL, path) from None
         if "safe_mode" in message:
             raise CyclesemError(_UNSAFE, path) from None
         detail = message[:300] or type(exc).__name__

@@ -26,7 +26,7 @@ import numpy as np
 
 from cyclesem.backend import keras_backend, require_keras, require_tensorflow
 from cyclesem.errors import CyclesemError
-from cyclesem.io.outputs import check_output_folder, clear_output_folder, write_atomic
+from cyclesem.io.outputs import check_output_folder, clear_output_folder, remove_partial_files, write_atomic
 
 __all__ = [
     "BEST_MODEL_FILE",
@@ -48,6 +48,7 @@ __all__ = [
     "prepare_run_folder",
     "read_json",
     "read_state",
+    "remove_interrupted_writes",
     "restore_checkpoint",
     "save_checkpoint",
     "write_json",
@@ -160,6 +161,13 @@ def check_new_run_folder(run_dir: str | os.PathLike, *, overwrite: bool = False)
 def prepare_run_folder(run_dir: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Check ``run_dir`` (:func:`check_new_run_folder`), empty it if allowed, create it."""
     return clear_output_folder(run_dir, overwrite, **_NEW_RUN_POLICY)
+
+
+def remove_interrupted_writes(run_dir: str | os.PathLike) -> list[Path]:
+    """Remove what a run killed mid-write left behind (hidden temporary files); the finished files stay."""
+    run_dir = Path(run_dir)
+    return [path for folder in (run_dir, run_dir / CHECKPOINTS, run_dir / SAMPLES)
+            for path in remove_partial_files(folder)]
 
 
 # --- checkpoints -------------------------------------------------------------------------------

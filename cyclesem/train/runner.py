@@ -228,7 +228,9 @@ class _Session:
         self.sampled_step = self.step
 
     def save(self, *, finished: bool = False) -> None:
-        """Checkpoint, exported network, losses and state, each written atomically."""
+        """Losses, checkpoint, exported network and state, each written atomically (losses first:
+        a kill while the checkpoint is written keeps the rows logged so far)."""
+        self.losses.flush()
         checkpoint = checkpoint_path(self.run_dir, self.step)
         if self.saved_step != self.step:
             checkpoint = save_checkpoint(_checkpoint_variables(self.task, self.model), self.run_dir,
@@ -238,7 +240,6 @@ class _Session:
             for name, content in getattr(self.task, "run_files", lambda model: {})(self.model).items():
                 write_json(self.run_dir / RESULT_FILES[name], content)
             self.saved_step = self.step
-        self.losses.flush()
         state = {
             "step": self.step, "steps": self.settings.steps, "kind": self.task.kind,
             "seconds": round(self.seconds, 1), "finished": finished,

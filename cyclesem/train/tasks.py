@@ -18,7 +18,13 @@ from typing import Callable
 
 from cyclesem.config import config_from_dict
 from cyclesem.errors import CyclesemError
-from cyclesem.train.run_folder import CONFIG_FILE, check_new_run_folder, prepare_run_folder, read_json
+from cyclesem.train.run_folder import (
+    CONFIG_FILE,
+    check_new_run_folder,
+    prepare_run_folder,
+    read_json,
+    remove_interrupted_writes,
+)
 
 __all__ = ["resume_training", "run_training", "saved_config", "task_for"]
 
@@ -84,7 +90,10 @@ def run_training(config, run_dir: str | os.PathLike, *, resume: bool = False, ov
     """Train ``config``'s model in ``run_dir``: a new run, or the run there continued.
 
     A new run checks the folder first (:func:`cyclesem.train.run_folder.check_new_run_folder`),
-    then loads the data, then empties the folder and trains.
+    then loads the data and, when ``config.train.init`` names a source, its
+    weights (:class:`cyclesem.train.init.InitialisedTask`), then empties the
+    folder and trains. Resuming first removes what a write killed half-way left
+    (:func:`cyclesem.train.run_folder.remove_interrupted_writes`).
 
     Parameters
     ----------
@@ -112,8 +121,18 @@ def run_training(config, run_dir: str | os.PathLike, *, resume: bool = False, ov
     if not resume:
         check_new_run_folder(run_dir, overwrite=overwrite)
     task = task_for(config, log=log, progress=progress)
+    if not resume and config.train.init:
+        from cyclesem.train.init import InitialisedTask
+
+        task = InitialisedTask(task, config.train.init)
+        if log is not None:
+            log(task.describe())
     if not resume:
         prepare_run_folder(run_dir, overwrite=overwrite)
+    else:
+        removed = remove_interrupted_writes(run_dir)
+        if removed and log is not None:
+            log(f"removed {len(removed)} unfinished file(s) of an interrupted write ({removed[0].name}, ...)")
     return train(task, run_dir, resume=resume, strategy=strategy, progress=progress, log=log)
 
 

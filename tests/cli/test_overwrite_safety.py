@@ -97,3 +97,40 @@ def test_policy_refuses_an_input_or_a_folder_above_one(tmp_path):
         with pytest.raises(CyclesemError, match="input"):
             check_output_folder(out, True, inputs=[tmp_path / "a" / "b"])
     assert check_output_folder(tmp_path / "c", True, inputs=[tmp_path / "a" / "b"]) == tmp_path / "c"
+
+
+@pytest.fixture
+def read_only(tmp_path, monkeypatch):
+    """A folder that ``os.access`` says cannot be written (root ignores chmod, so the check is faked)."""
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access
+    def access(path, mode, **kw):
+        return not (mode & os.W_OK and Path(path) == locked) and real(path, mode, **kw)
+
+    monkeypatch.setattr(os, "access", access)
+    return locked
+
+
+@pytest.mark.parametrize("command", ["compare", "synth"])
+@pytest.mark.parametrize("inside", [True, False])
+def test_a_read_only_out_is_one_line_before_any_work(tmp_path, read_only, command, inside):
+    out = read_only / "out" if inside else read_only
+    if command == "compare":
+        blurry, sharp = write_pairs(tmp_path)
+        result = invoke("compare", "--pairs", str(blurry), str(sharp), "--methods", "identity", "--out", str(out),
+                        "--overwrite")
+    else:
+        result = invoke("synth", "--recipe", "gaussian", "--phantoms", "3", "--size", "64", "--seed", "0",
+                        "--out", str(out), "--overwrite")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "not writable" in lines[0] and str(read_only) in lines[0], result.output
+
+
+def test_the_folder_a_new_output_is_made_in_must_be_writable(tmp_path, read_only):
+    with pytest.raises(CyclesemError, match="not writable"):
+        check_output_folder(read_only / "new" / "deeper")
+    assert check_output_folder(tmp_path / "free" / "new") == tmp_path / "free" / "new"

@@ -108,3 +108,20 @@ def _enhance_and_compare(run, model, pair_folders, tmp_path):
     assert result.exit_code == 0, result.output
     rows = (tmp_path / "compare" / "metrics.csv").read_text().splitlines()
     assert sum(f",{model}," in row for row in rows) == 4  # the run's rows, one per pair
+
+
+def test_init_fine_tunes_a_run_and_refuses_another_network_in_one_line(pair_folders, tmp_path):
+    source = tmp_path / "source"
+    assert train_paired(pair_folders, source, "--steps", 1).exit_code == 0
+    result = train_paired(pair_folders, tmp_path / "tuned", "--steps", 1, "--init", source)
+    assert result.exit_code == 0, result.output
+    assert "starting from source: midnet" in result.output
+    config = json.loads((tmp_path / "tuned" / "config.json").read_text())
+    assert config["train"]["init"] == str(source.resolve())
+    assert config["model"] == json.loads((source / "config.json").read_text())["model"]
+    one_line_error(train_paired(pair_folders, tmp_path / "wide", "--steps", 1, "--init", source,
+                                "--set", "model.width=8"), "--init", "is not this run's")
+    assert not (tmp_path / "wide").exists()
+    one_line_error(train_paired(pair_folders, tmp_path / "r2", "--init", "sem-nope"),
+                   "unknown model 'sem-nope'", "sem-deblur")
+    one_line_error(invoke("train", "--resume", tmp_path / "tuned", "--init", source), "--resume takes only --steps")

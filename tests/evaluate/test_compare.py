@@ -58,7 +58,7 @@ def test_compare_runs_end_to_end_and_reports_a_failing_method(benchmark, tmp_pat
     assert len(table) == 9
     markdown = (out / "report.md").read_text()
     assert "| method | n | PSNR (dB)" in markdown and "Failed: img0 / broken" in markdown
-    assert "recipe: gaussian" in markdown
+    assert "recipe: gaussian" in markdown and "## Defocus maps" in markdown
     assert not list(tmp_path.glob(".report.*"))
 
 

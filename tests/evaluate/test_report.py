@@ -69,7 +69,8 @@ def test_html_page_is_self_contained(tmp_path):
     assert "<table class='summary'>" in page and "clear (reference)" in page
     assert "http://" not in page and "https://" not in page and "<link" not in page and "<script" not in page
     images = re.findall(r"<img [^>]*src='data:image/png;base64,([^']+)'", page)
-    assert len(images) == len(report.COLUMNS) + 3  # one plot per column; blurry, wiener and clear panels
+    maps = len(example.maps) + 1 if example.maps else 0  # a defocus map per panel and one colour scale
+    assert len(images) == len(report.COLUMNS) + 3 + maps  # one plot per column; blurry, wiener and clear panels
     assert all(base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n" for data in images)
     assert "it failed" in page and "cyclesem compare --benchmark b --out o" in page
     assert [label for label, _, _ in example.panels] == ["blurry input", "clear", "wiener"]
@@ -91,3 +92,24 @@ def test_csv_has_one_row_per_image_and_method(tmp_path):
     report.write_csv(_rows(), path)
     lines = path.read_text().splitlines()
     assert lines[0] == "image,method,psnr,ssim,ag,con,sf,focus,seconds" and len(lines) == 7
+
+
+def test_the_report_shows_each_panels_defocus_map(tmp_path):
+    from scipy import ndimage
+
+    clear = make_phantom("particles", 160, seed=2)
+    blurry = ndimage.gaussian_filter(clear, 4.0)
+    example = report.start_example("img0", blurry, clear)
+    example.add("wiener", ndimage.gaussian_filter(clear, 1.0))
+    assert set(example.maps) == {"blurry input", "clear", "wiener"}
+    widths = {label: defocus.summary()["median_px"] for label, defocus in example.maps.items()}
+    assert widths["blurry input"] > widths["wiener"] + 1.0 and widths["blurry input"] > widths["clear"] + 1.0
+    rows = _rows()
+    context = report.ReportContext("t", report.summarize(rows, ["wiener"]), REFERENCE, rows, [example], [], [], {})
+    report.write_html(context, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text()
+    assert all(f"alt='defocus map of {label}'" in page for label in example.maps)
+    assert "reads too low" in page and "alt='colour scale'" in page
+    report.write_markdown(context, tmp_path / "report.md")
+    line = next(line for line in (tmp_path / "report.md").read_text().splitlines() if line.startswith("- img0:"))
+    assert f"blurry input {widths['blurry input']:.2f} px (" in line and "wiener" in line

@@ -101,6 +101,44 @@ def test_grey_rgb_with_thin_colour_overlay_is_accepted(tmp_path):
     assert read_image(tmp_path / "framed.tif").pixels.shape == (100, 100)
 
 
+@pytest.mark.parametrize("name", ["framed.tif", "framed.png"])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_grey_rgb_with_a_colour_overlay_is_written_back_in_colour(tmp_path, name, channels):
+    grey = noise((100, 120), np.uint8)
+    raw = np.dstack([grey] * 3 + ([np.full_like(grey, 200)] if channels == 4 else []))
+    raw[0, :, :3] = raw[:, 0, :3] = (0, 255, 0)  # a green frame line, as FEI software draws
+    if name.endswith(".tif"):
+        tifffile.imwrite(tmp_path / name, raw, photometric="rgb", **({"extrasamples": ["unassalpha"]} if channels == 4 else {}))
+    else:
+        cv2.imwrite(str(tmp_path / name), raw[..., [2, 1, 0, 3][:channels]])
+    image = read_image(tmp_path / name)
+    assert image.colour.channels == channels and image.colour.index.size == 100 + 120 - 1
+    out = write_image(tmp_path / ("out_" + name), 1.0 - image.content, like=image)
+    written = tifffile.imread(out) if name.endswith(".tif") else cv2.imread(str(out), cv2.IMREAD_UNCHANGED)[..., [2, 1, 0, 3][:channels]]
+    assert written.shape == raw.shape and written.dtype == raw.dtype
+    np.testing.assert_array_equal(written[0], raw[0])  # the overlay, colour and all
+    np.testing.assert_array_equal(written[:, 0], raw[:, 0])
+    inside = written[1:, 1:]
+    for channel in (1, 2):
+        np.testing.assert_array_equal(inside[..., channel], inside[..., 0])
+    np.testing.assert_array_equal(inside[..., 0], 255 - grey[1:, 1:])
+    if channels == 4:
+        assert (written[..., 3] == 200).all()
+
+
+def test_real_fei_rgb_comes_back_rgb_with_its_green_overlay(tmp_path):
+    source = shared_path("sem-denoise", "noisy", "001.tif")
+    raw = tifffile.imread(source)
+    image = read_image(source)
+    out = write_image(tmp_path / "fei.tif", 1.0 - image.content, like=image)
+    written = tifffile.imread(out)
+    overlay = raw.max(axis=2) != raw.min(axis=2)
+    assert written.shape == raw.shape and overlay.sum() > 1000
+    np.testing.assert_array_equal(written[overlay], raw[overlay])
+    assert (written[~overlay] == written[~overlay][:, :1]).all()
+    np.testing.assert_array_equal(written[-29:], raw[-29:])
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_real_colour_is_refused(tmp_path, dtype):
     rgb = np.stack([noise((30, 30), dtype, seed=s) for s in range(3)], axis=-1)

@@ -173,6 +173,20 @@ def test_network_with_code_is_refused_in_safe_mode(tmp_path):
         load_run(folder)
 
 
+def test_a_saved_model_folder_and_a_tfsm_layer_are_refused_in_one_line(tmp_path):
+    inputs = keras.Input((None, None, 1))
+    plain = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(inputs))
+    plain.export(tmp_path / "saved", verbose=False)
+    with pytest.raises(CyclesemError, match="a TensorFlow SavedModel folder, not a run folder") as caught:
+        load_run(tmp_path / "saved")
+    assert "\n" not in str(caught.value)
+    outer = keras.Input((None, None, 1))
+    wrapped = keras.Model(outer, keras.layers.TFSMLayer(str(tmp_path / "saved"), call_endpoint="serve")(outer))
+    with pytest.raises(CyclesemError, match=r"wraps a TensorFlow SavedModel \(a TFSMLayer\)") as caught:
+        load_run(make_run(tmp_path / "wrapped", wrapped))
+    assert "Lambda" not in str(caught.value)
+
+
 def test_non_finite_image_is_refused(run_dir):
     image = np.zeros((32, 32), np.float32)
     image[3, 4] = np.nan

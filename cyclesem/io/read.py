@@ -143,7 +143,7 @@ def _decode_tiff(data: bytes, path: Path) -> tuple[np.ndarray, dict[str, Any]]:
 
 
 def _tiff_layout(page) -> tuple[tuple[str, Any], ...]:
-    """Resolution (rationals), its unit and the subfile type, for writing them back unchanged."""
+    """Resolution (rationals), its unit, the subfile type, compression and predictor, to write them back."""
     tags = page.tags
     layout = []
     if 282 in tags and 283 in tags:
@@ -152,6 +152,10 @@ def _tiff_layout(page) -> tuple[tuple[str, Any], ...]:
         layout.append(("resolutionunit", int(tags[296].value)))
     if 254 in tags:
         layout.append(("subfiletype", int(tags[254].value)))
+    if int(page.compression) != 1:  # LZW, Deflate...: written back the same way (needs imagecodecs)
+        layout.append(("compression", int(page.compression)))
+        if int(page.predictor) != 1:
+            layout.append(("predictor", int(page.predictor)))
     return tuple(layout)
 
 

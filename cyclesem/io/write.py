@@ -178,8 +178,19 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle, layout: dict
                      for code, tiff_dtype, count, raw in tags]
         photometric = "rgb" if frame.ndim == 3 else "minisblack"
         extra = {"extrasamples": ["unassalpha"]} if frame.ndim == 3 and frame.shape[2] == 4 else {}
-        tifffile.imwrite(handle, frame, photometric=photometric, metadata=None, extratags=extratags,
-                         **extra, **(layout or {}))
+        layout = dict(layout or {})
+        try:
+            tifffile.imwrite(handle, frame, photometric=photometric, metadata=None, extratags=extratags,
+                             **extra, **layout)
+        except (ImportError, ValueError, RuntimeError, NotImplementedError):
+            if "compression" not in layout:
+                raise
+            # the codec of the original's compression is not installed (imagecodecs): write uncompressed
+            layout.pop("compression"), layout.pop("predictor", None)
+            handle.seek(0)
+            handle.truncate()
+            tifffile.imwrite(handle, frame, photometric=photometric, metadata=None, extratags=extratags,
+                             **extra, **layout)
         _restore_ascii_types(handle, as_is)
         return
     import cv2

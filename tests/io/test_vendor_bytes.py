@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import tifffile
 
 from cyclesem.io import read_image, write_image
@@ -53,3 +54,17 @@ def test_resolution_unit_and_subfile_type_come_back(tmp_path):
         tags = tif.pages.first.tags
         assert tags[282].value == (33, 1) and tags[283].value == (33, 1)
         assert int(tags[296].value) == 3 and 254 in tags
+
+
+def test_compression_and_predictor_come_back(tmp_path):
+    """An LZW file with a horizontal predictor is written back LZW with that predictor, pixels kept."""
+    pytest.importorskip("imagecodecs", reason="tifffile needs imagecodecs to write LZW")
+    source = tmp_path / "lzw.tif"
+    pixels = (np.random.default_rng(0).random((40, 48)) * 65535).astype(np.uint16)
+    tifffile.imwrite(source, pixels, photometric="minisblack", compression="lzw", predictor=True)
+    image = read_image(source)
+    out = write_image(tmp_path / "out.tif", image.content, like=image)
+    with tifffile.TiffFile(out) as tif:
+        page = tif.pages.first
+        assert (int(page.compression), int(page.predictor)) == (5, 2)
+        assert np.array_equal(page.asarray(), pixels)

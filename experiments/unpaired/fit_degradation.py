@@ -95,7 +95,7 @@ def main(argv=None) -> None:
     parser.add_argument("--crop", type=int, default=96)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--learning-rate", type=float, default=1e-2)
+    parser.add_argument("--learning-rate", type=float, default=3e-2)  # the run default (model.physical)
     parser.add_argument("--initial-sigma", type=float, default=2.0)
     parser.add_argument("--radius", type=int, default=40)
     parser.add_argument("--out", help="write the result as JSON here")

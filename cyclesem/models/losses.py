@@ -162,7 +162,7 @@ def spectrum_l1(predicted, target):
 
 
 def restoration_loss_terms(predicted, target, weights=None) -> dict:
-    """The three loss terms and their weighted sum.
+    """The loss terms and their weighted sum.
 
     Parameters
     ----------
@@ -173,7 +173,8 @@ def restoration_loss_terms(predicted, target, weights=None) -> dict:
     Returns
     -------
     dict
-        Scalars ``l1``, ``edge``, ``fft`` (unweighted) and ``total`` (weighted sum).
+        Scalars ``l1``, ``edge``, ``fft`` (unweighted) and ``total`` (weighted sum,
+        with ``1 - SSIM`` when ``weights.ssim`` is above zero).
     """
     weights = weights or RestorationLossWeights()
     terms = {
@@ -182,6 +183,8 @@ def restoration_loss_terms(predicted, target, weights=None) -> dict:
         "fft": spectrum_l1(predicted, target),
     }
     terms["total"] = weights.l1 * terms["l1"] + weights.edge * terms["edge"] + weights.fft * terms["fft"]
+    if weights.ssim > 0:
+        terms["total"] = terms["total"] + weights.ssim * ssim_loss(predicted, target)
     return terms
 
 

@@ -78,3 +78,14 @@ def test_default_weights_are_midnets_and_negative_weights_are_refused():
     assert RestorationLossWeights() == RestorationLossWeights(l1=1.0, edge=0.05, fft=0.01)
     with pytest.raises(CyclesemError, match="'edge' must be >= 0.*'fft' must be >= 0"):
         build(RestorationLossWeights, {"edge": -1.0, "fft": -0.1})
+
+
+def test_ssim_weight_adds_one_minus_ssim_to_the_total():
+    from cyclesem.models.losses import ssim_loss
+
+    sharp, noisy = _image(size=24, seed=1), _image(size=24, seed=2)
+    plain = restoration_loss_terms(noisy, sharp, RestorationLossWeights())
+    weighted = restoration_loss_terms(noisy, sharp, RestorationLossWeights(ssim=0.5))
+    expected = float(plain["total"]) + 0.5 * float(ssim_loss(noisy, sharp))
+    assert float(weighted["total"]) == pytest.approx(expected, rel=1e-5)
+    assert float(ssim_loss(noisy, sharp)) > 0.5  # unrelated noise images share little structure

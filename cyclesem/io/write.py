@@ -180,7 +180,7 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle, layout: dict
         extra = {"extrasamples": ["unassalpha"]} if frame.ndim == 3 and frame.shape[2] == 4 else {}
         layout = dict(layout or {})
         try:
-            tifffile.imwrite(handle, frame, photometric=photometric, metadata=None, extratags=extratags,
+            tifffile.imwrite(handle, frame, photometric=photometric, metadata=None, software=False, extratags=extratags,
                              **extra, **layout)
         except (ImportError, ValueError, RuntimeError, NotImplementedError):
             if "compression" not in layout:
@@ -189,7 +189,7 @@ def _encode(frame: np.ndarray, kind: str, tags, path: Path, handle, layout: dict
             layout.pop("compression"), layout.pop("predictor", None)
             handle.seek(0)
             handle.truncate()
-            tifffile.imwrite(handle, frame, photometric=photometric, metadata=None, extratags=extratags,
+            tifffile.imwrite(handle, frame, photometric=photometric, metadata=None, software=False, extratags=extratags,
                              **extra, **layout)
         _restore_ascii_types(handle, as_is)
         return

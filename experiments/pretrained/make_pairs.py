@@ -5,7 +5,8 @@ Clean sources (MIT-licensed, from ``../shared/data``): ``sem-clear/nanowires``,
 held-out images (``HELD_OUT``), plus procedural phantoms (``synth.phantoms``).
 Each pair is its own draw: a source, a scale (0.5-1x, area downsampling), a crop
 with a margin for the PSF, a degradation from ``synth.wide`` (``draw_deblur`` or
-``draw_denoise``); the blurry side is degraded, the sharp side is the clean crop.
+``draw_denoise``); the sharp side is the clean crop through the draw's in-focus probe
+(``wide.in_focus``), the blurry side that target degraded.
 Pairs are 16-bit PNGs named ``NNNNN.png`` in ``OUT/{train,val}/{blurry,sharp}``,
 a pure function of ``--seed``.
 
@@ -21,6 +22,7 @@ stay out for evaluation.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import cv2
@@ -87,13 +89,13 @@ def make_pair(images: list[np.ndarray], kind: str, size: int, rng: np.random.Gen
 
 def _draw_pair(images: list[np.ndarray], kind: str, size: int, rng: np.random.Generator):
     params = DRAWS[kind](rng)
-    margin = max(params.psf.shape) // 2 + 2
+    margin = max(params.psf.shape) // 2 + 2 + math.ceil(4 * params.in_focus_sigma)
     image = images[int(rng.integers(len(images)))]
     scale = rng.uniform(0.5, 1.0)
     if scale < 0.98:
         shape = (max(8, round(image.shape[1] * scale)), max(8, round(image.shape[0] * scale)))
         image = cv2.resize(image, shape, interpolation=cv2.INTER_AREA)
-    clean = np.clip(_crop(image, size + 2 * margin, rng), 0.0, 1.0)
+    clean = wide.in_focus(np.clip(_crop(image, size + 2 * margin, rng), 0.0, 1.0), params)
     degraded = wide.apply(clean, params, rng)
     inner = (slice(margin, margin + size),) * 2
     return degraded[inner], clean[inner]

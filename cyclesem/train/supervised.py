@@ -26,7 +26,7 @@ from cyclesem.backend import jit_compile
 from cyclesem.config import to_dict
 from cyclesem.data.crops import CropSampler, centre_crops, grid_crops
 from cyclesem.data.pipelines import paired_batches
-from cyclesem.models.supervised import StepCountedRestoration
+from cyclesem.models.supervised import StepCountedRestoration, mean_scores
 from cyclesem.nets.midnet import build_midnet
 
 __all__ = ["SupervisedTask"]
@@ -116,13 +116,19 @@ class SupervisedTask:
                               start_step=start_step, steps=train.steps)
 
     def validate(self, model) -> dict:
-        """Mean PSNR (dB) and SSIM over the validation crops; ``{}`` without validation pairs."""
+        """Mean PSNR (dB) and SSIM over the validation crops; ``{}`` without validation pairs.
+
+        The crops go through the network in whole batches (the last one
+        filled up with copies of the last crop, left out of the scores), so
+        each batch splits evenly over the devices of a multi-device run.
+        """
         if self.validation is None:
             return {}
         blurry, sharp = self.validation
-        scores = model.evaluate(blurry, sharp, batch_size=self.config.train.batch, verbose=0,
-                                return_dict=True)
-        return {"psnr": float(scores["psnr"]), "ssim": float(scores["ssim"])}
+        batch = self.config.train.batch
+        filled = np.concatenate([blurry, np.repeat(blurry[-1:], -len(blurry) % batch, axis=0)])
+        restored = model.predict(filled, batch_size=batch, verbose=0)[:len(blurry)]
+        return mean_scores(restored, sharp, model.max_val)
 
     def export_model(self, model) -> keras.Model:
         """A float32 copy of the network, the one ``generator.keras`` holds.

@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from cyclesem.backend import jit_compile
+from cyclesem.backend import jit_compile, mixed_precision_policy
 from cyclesem.config import to_dict
 from cyclesem.data.crops import CropSampler, centre_crops, grid_crops
 from cyclesem.data.pipelines import paired_batches
@@ -82,11 +82,13 @@ class SupervisedTask:
     def build_model(self) -> StepCountedRestoration:
         """The compiled model with a built optimizer (call inside the strategy scope).
 
-        Under mixed precision the network computes in float16 (its last layers
-        in float32) and ``compile`` wraps Adam in a loss-scale optimizer.
+        Under mixed precision the network computes in float16 under TensorFlow
+        (``compile`` wraps Adam in a loss-scale optimizer) or bfloat16 under
+        JAX (no loss scaling), its last layers in float32
+        (:func:`cyclesem.backend.mixed_precision_policy`).
         """
         config = self.config
-        policy = "mixed_float16" if config.runtime.mixed_precision else None
+        policy = mixed_precision_policy(config.runtime.mixed_precision)
         model = StepCountedRestoration(self._network(dtype_policy=policy), config.loss, name=config.kind,
                                        dtype=policy)
         model.compile(optimizer=self._optimizer(),

@@ -91,6 +91,20 @@ def jit_compile(xla: bool, eager: bool) -> bool:
     return bool(xla or (keras_backend() == "jax" and not eager))
 
 
+def mixed_precision_policy(enabled: bool) -> str | None:
+    """The Keras dtype policy of ``runtime.mixed_precision``; ``None`` (float32) when it is off.
+
+    ``"mixed_float16"`` under TensorFlow (``compile`` wraps the optimizer in a
+    loss-scale optimizer); ``"mixed_bfloat16"`` under every other backend (JAX):
+    bfloat16 has float32's range, so no loss scaling, and GPUs from NVIDIA's
+    Ampere generation on (and TPUs) compute it natively. Either way the
+    networks keep their last layers in float32.
+    """
+    if not enabled:
+        return None
+    return "mixed_float16" if keras_backend() == "tensorflow" else "mixed_bfloat16"
+
+
 def require_keras():
     """Import and return :mod:`keras` (Keras 3), or raise a one-line CyclesemError.
 

@@ -98,7 +98,12 @@ class DataSettings:
 
 @dataclass(frozen=True)
 class RuntimeSettings:
-    """How the step runs: float16 mixed precision and XLA (GPU switches), or eagerly.
+    """How the step runs: mixed precision and XLA (GPU switches), or eagerly.
+
+    ``mixed_precision`` computes in float16 under TensorFlow (with loss
+    scaling) and in bfloat16 under JAX, the networks' last layers in float32
+    (:func:`cyclesem.backend.mixed_precision_policy`); the physically
+    constrained CycleGAN trains in float32 whatever it says.
 
     ``eager`` skips building the step's graph (tens of seconds for the
     CycleGAN); it suits debugging and runs of a handful of steps.

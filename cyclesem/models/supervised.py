@@ -23,7 +23,7 @@ from cyclesem.backend import require_tensorflow
 from cyclesem.config.supervised import RestorationLossWeights
 from cyclesem.models.losses import restoration_loss_terms
 
-__all__ = ["StepCountedRestoration", "SupervisedRestoration", "psnr_per_image"]
+__all__ = ["StepCountedRestoration", "SupervisedRestoration", "mean_scores", "psnr_per_image"]
 
 _TRAIN_METRICS = ("l1", "edge", "fft", "total")
 _TEST_METRICS = (*_TRAIN_METRICS, "psnr", "ssim")
@@ -37,6 +37,13 @@ def psnr_per_image(predicted, target, max_val: float = 1.0):
     error = ops.square(ops.cast(predicted, "float32") - ops.cast(target, "float32"))
     mse = ops.maximum(ops.mean(error, axis=(1, 2, 3)), 1e-12)
     return 10.0 * ops.log10(max_val**2 / mse)
+
+
+def mean_scores(predicted, target, max_val: float = 1.0) -> dict:
+    """Mean PSNR (dB) and SSIM over the images of a batch, as floats: ``{"psnr", "ssim"}``."""
+    predicted, target = ops.cast(predicted, "float32"), ops.cast(target, "float32")
+    return {"psnr": float(ops.mean(psnr_per_image(predicted, target, max_val))),
+            "ssim": float(ops.mean(ops.image.ssim(predicted, target, max_val=max_val)))}
 
 
 @keras.saving.register_keras_serializable(package="cyclesem")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import keras
 
-from cyclesem.backend import jit_compile, keras_backend
+from cyclesem.backend import jit_compile, keras_backend, mixed_precision_policy
 from cyclesem.config import to_dict
 from cyclesem.data.crops import CropSampler, centre_crops
 from cyclesem.data.pipelines import unpaired_batches
@@ -68,7 +68,7 @@ class CycleGanTask:
         from cyclesem.models.cyclegan import GENERATORS, CycleGan
 
         config = self.config
-        policy = "mixed_float16" if config.runtime.mixed_precision else None
+        policy = mixed_precision_policy(config.runtime.mixed_precision)
         networks = {name: build_generator(config.model.generator, name=name, dtype_policy=policy)
                     for name in GENERATORS}
         networks.update({name: build_discriminator(config.model.discriminator, name=name,
@@ -87,7 +87,7 @@ class CycleGanTask:
                                            int(round(settings.decay_start * steps)))
         optimizer = keras.optimizers.Adam(schedule, beta_1=settings.beta_1, beta_2=settings.beta_2,
                                           name=f"adam_{network_name}")
-        if self.config.runtime.mixed_precision:
+        if mixed_precision_policy(self.config.runtime.mixed_precision) == "mixed_float16":  # float16 needs scaling
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer, name=f"scaled_{network_name}")
         return optimizer
 

@@ -22,7 +22,8 @@ the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest
   where a straight run would be;
 - ``fit()`` under the distribution strategy (``MirroredStrategy`` when more
   than one GPU is visible; under a Keras backend other than TensorFlow, such
-  as ``KERAS_BACKEND=jax``, one device and no TensorFlow at all), with a tqdm progress bar (step, losses, steps per
+  as ``KERAS_BACKEND=jax``, no TensorFlow at all and ``keras.distribution.DataParallel``
+  when the backend sees more than one device), with a tqdm progress bar (step, losses, steps per
   second, ETA); Ctrl-C saves a checkpoint, then re-raises ``KeyboardInterrupt``.
 """
 
@@ -56,7 +57,7 @@ from cyclesem.train.run_folder import (
     write_png,
 )
 
-__all__ = ["SingleDevice", "TrainingResult", "TrainingTask", "choose_strategy", "train"]
+__all__ = ["DataParallel", "SingleDevice", "TrainingResult", "TrainingTask", "choose_strategy", "train"]
 
 
 class TrainingTask(Protocol):
@@ -119,7 +120,7 @@ class TrainingResult:
 
 
 class SingleDevice:
-    """The strategy of backends other than TensorFlow: one device, no replicas to divide by."""
+    """The strategy of backends other than TensorFlow on one device: no replicas to divide by."""
 
     num_replicas_in_sync = 1
 
@@ -129,13 +130,44 @@ class SingleDevice:
         return contextlib.nullcontext()
 
 
+class DataParallel:
+    """Several devices under a backend other than TensorFlow (JAX): ``keras.distribution.DataParallel``.
+
+    Every variable is replicated on each device and every batch is split
+    along its first axis, ``batch / len(devices)`` examples per device. The
+    step is one program over the whole batch (``jax.jit`` partitions it), so
+    its means are over the whole batch and no loss is divided by the replicas.
+    :func:`train` holds :meth:`scope` for the whole run (building, restoring,
+    ``fit()``, exports): the variables are laid out when they are created
+    and the batches when ``fit()`` reads them.
+
+    Parameters
+    ----------
+    devices : sequence of str
+        Device names as ``keras.distribution.list_devices()`` gives them (``"gpu:0"``, ...).
+    """
+
+    def __init__(self, devices):
+        keras = require_keras()
+        self.devices = tuple(devices)
+        self.num_replicas_in_sync = len(self.devices)
+        self.distribution = keras.distribution.DataParallel(devices=list(self.devices))
+
+    def scope(self):
+        """The context in which the distribution is Keras's global one."""
+        return self.distribution.scope()
+
+
 def choose_strategy():
     """``MirroredStrategy`` over all GPUs when there are several, else the default strategy.
 
-    Under a Keras backend other than TensorFlow: :class:`SingleDevice`.
+    Under a Keras backend other than TensorFlow: :class:`DataParallel` over
+    every device of the backend's default kind when there are several, else
+    :class:`SingleDevice`.
     """
     if keras_backend() != "tensorflow":
-        return SingleDevice()
+        devices = require_keras().distribution.list_devices()
+        return DataParallel(devices) if len(devices) > 1 else SingleDevice()
     tf = require_tensorflow()
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) > 1:
@@ -278,8 +310,9 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
         latest checkpoint.
     resume : bool
         Restore the latest checkpoint and continue from its step.
-    strategy : tf.distribute.Strategy, optional
-        Defaults to :func:`choose_strategy`.
+    strategy : tf.distribute.Strategy, DataParallel or SingleDevice, optional
+        Defaults to :func:`choose_strategy`. The model is built in its
+        scope; a :class:`DataParallel`'s scope holds the whole run.
     progress : bool
         Show a progress bar.
     log : callable, optional
@@ -306,28 +339,48 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
         raise CyclesemError(f"the batch ({settings.batch}) must be a multiple of the number of "
                             f"devices ({strategy.num_replicas_in_sync})")
     keras.utils.set_random_seed(settings.seed)
-    with strategy.scope():
-        model = task.build_model()
-    start = _resume_step(task, model, run_dir, log) if resume else 0
-    write_json(run_dir / CONFIG_FILE, task.config_dict())
-    session = _Session(task, model, run_dir, start, log)
-    if start < settings.steps:
-        with tqdm(total=settings.steps, initial=start, unit="step", disable=not progress,
-                  dynamic_ncols=True) as bar:
-            try:
-                model.fit(task.dataset(start), epochs=1, steps_per_epoch=settings.steps - start,
-                          shuffle=False, verbose=0, callbacks=[_callback(session, bar)])
-            except KeyboardInterrupt:
-                getattr(model, "jax_state_sync", lambda: None)()
-                session.step = task.completed_steps(model)
-                session.save()
-                log(f"Interrupted: checkpoint saved at step {session.step} in {run_dir}")
-                raise
-    session.step = task.completed_steps(model)
-    session.write_sample()
-    session.save(finished=session.step >= settings.steps)
+    if strategy.num_replicas_in_sync > 1:
+        log(f"Training on {strategy.num_replicas_in_sync} devices, {settings.batch // strategy.num_replicas_in_sync} "
+            f"of each batch of {settings.batch} on each")
+    with _run_scope(strategy):
+        with strategy.scope():
+            model = task.build_model()
+        start = _resume_step(task, model, run_dir, log) if resume else 0
+        write_json(run_dir / CONFIG_FILE, task.config_dict())
+        session = _Session(task, model, run_dir, start, log)
+        if start < settings.steps:
+            with tqdm(total=settings.steps, initial=start, unit="step", disable=not progress,
+                      dynamic_ncols=True) as bar:
+                _fit(task, model, session, bar)
+        session.step = task.completed_steps(model)
+        session.write_sample()
+        session.save(finished=session.step >= settings.steps)
     return TrainingResult(session.step, session.seconds, run_dir, model, settings.steps,
                           getattr(task, "best_metric", None))
+
+
+def _run_scope(strategy):
+    """What the whole run holds: a :class:`DataParallel`'s scope (``fit()`` lays out the batches by it).
+
+    Nothing for a TensorFlow strategy, whose scope holds only the building of
+    the model (its mirrored variables are read outside it).
+    """
+    import contextlib
+
+    return strategy.scope() if isinstance(strategy, DataParallel) else contextlib.nullcontext()
+
+
+def _fit(task, model, session: _Session, bar) -> None:
+    """``fit()`` from the session's step to the last; on Ctrl-C save a checkpoint, then re-raise."""
+    try:
+        model.fit(task.dataset(session.step), epochs=1, steps_per_epoch=task.settings.steps - session.step,
+                  shuffle=False, verbose=0, callbacks=[_callback(session, bar)])
+    except KeyboardInterrupt:
+        getattr(model, "jax_state_sync", lambda: None)()
+        session.step = task.completed_steps(model)
+        session.save()
+        session.log(f"Interrupted: checkpoint saved at step {session.step} in {session.run_dir}")
+        raise
 
 
 def _earlier_seconds(state: dict) -> float:

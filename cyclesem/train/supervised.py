@@ -22,11 +22,11 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from cyclesem.backend import jit_compile
+from cyclesem.backend import jit_compile, mixed_precision_policy
 from cyclesem.config import to_dict
 from cyclesem.data.crops import CropSampler, centre_crops, grid_crops
 from cyclesem.data.pipelines import paired_batches
-from cyclesem.models.supervised import StepCountedRestoration
+from cyclesem.models.supervised import StepCountedRestoration, mean_scores
 from cyclesem.nets.midnet import build_midnet
 
 __all__ = ["SupervisedTask"]
@@ -82,11 +82,13 @@ class SupervisedTask:
     def build_model(self) -> StepCountedRestoration:
         """The compiled model with a built optimizer (call inside the strategy scope).
 
-        Under mixed precision the network computes in float16 (its last layers
-        in float32) and ``compile`` wraps Adam in a loss-scale optimizer.
+        Under mixed precision the network computes in float16 under TensorFlow
+        (``compile`` wraps Adam in a loss-scale optimizer) or bfloat16 under
+        JAX (no loss scaling), its last layers in float32
+        (:func:`cyclesem.backend.mixed_precision_policy`).
         """
         config = self.config
-        policy = "mixed_float16" if config.runtime.mixed_precision else None
+        policy = mixed_precision_policy(config.runtime.mixed_precision)
         model = StepCountedRestoration(self._network(dtype_policy=policy), config.loss, name=config.kind,
                                        dtype=policy)
         model.compile(optimizer=self._optimizer(),
@@ -116,13 +118,19 @@ class SupervisedTask:
                               start_step=start_step, steps=train.steps)
 
     def validate(self, model) -> dict:
-        """Mean PSNR (dB) and SSIM over the validation crops; ``{}`` without validation pairs."""
+        """Mean PSNR (dB) and SSIM over the validation crops; ``{}`` without validation pairs.
+
+        The crops go through the network in whole batches (the last one
+        filled up with copies of the last crop, left out of the scores), so
+        each batch splits evenly over the devices of a multi-device run.
+        """
         if self.validation is None:
             return {}
         blurry, sharp = self.validation
-        scores = model.evaluate(blurry, sharp, batch_size=self.config.train.batch, verbose=0,
-                                return_dict=True)
-        return {"psnr": float(scores["psnr"]), "ssim": float(scores["ssim"])}
+        batch = self.config.train.batch
+        filled = np.concatenate([blurry, np.repeat(blurry[-1:], -len(blurry) % batch, axis=0)])
+        restored = model.predict(filled, batch_size=batch, verbose=0)[:len(blurry)]
+        return mean_scores(restored, sharp, model.max_val)
 
     def export_model(self, model) -> keras.Model:
         """A float32 copy of the network, the one ``generator.keras`` holds.

@@ -7,6 +7,7 @@ textures (:mod:`experiments.bench_train`), leaves out ``--warmup`` steps
 seconds are spent, then the table is written with what was measured.
 
     KERAS_BACKEND=jax python -m experiments.gpu.bench --out table.md
+    KERAS_BACKEND=jax python -m experiments.gpu.bench --out cpu.md --presets tiny --crop 64 --steps 3   # a CPU check
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--budget", type=float, default=270.0, help="seconds for all rows")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated: midnet, physical")
+    parser.add_argument("--presets", default=",".join(PRESETS), help="comma-separated: tiny, small, paper")
     args = parser.parse_args()
     import jax
     import keras
@@ -68,8 +71,8 @@ def main() -> None:
     args.backend = keras.backend.backend()
     device = ", ".join(sorted({d.device_kind for d in jax.devices()}))
     started, rows = time.monotonic(), []
-    for kind in KINDS:
-        for preset in PRESETS:
+    for kind in args.kinds.split(","):
+        for preset in args.presets.split(","):
             for precision in PRECISIONS:
                 if time.monotonic() - started > args.budget:
                     break

@@ -71,6 +71,22 @@ def resident_mb() -> float:
     return float("nan")
 
 
+def versions() -> str:
+    """CPU model and the versions that matter here, for the results table."""
+    import platform
+
+    import dask
+    import distributed
+    import keras
+    import tensorflow as tf
+    import zarr
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return (f"{cpu}, Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+            f"dask {dask.__version__}, distributed {distributed.__version__}, zarr {zarr.__version__}")
+
+
 def single_process(run_dir: Path, files: list[Path], out: Path, tile) -> dict:
     from cyclesem.restore.enhance import enhance_file
     from cyclesem.restore.runs import load_run
@@ -147,7 +163,7 @@ def mosaic(run_dir: Path, folder: Path, side: int, args, tile) -> dict:
         peaks = client.run(peak_mb)
     return {"side": side, "chunk": args.chunk, "workers": args.mosaic_workers, "seconds": round(seconds, 1),
             "MP/s": round(side * side / seconds / 1e6, 3), "loaded_mb": [round(v) for v in loaded.values()],
-            "peak_mb": [round(v) for v in peaks.values()]}
+            "peak_mb": [round(v) for v in peaks.values()], "load_1min": round(os.getloadavg()[0], 1)}
 
 
 def main(argv=None) -> None:
@@ -156,7 +172,7 @@ def main(argv=None) -> None:
     from cyclesem.restore.tiling import TileSpec
 
     tile = TileSpec(tile=args.tile)
-    print(f"load average at start: {os.getloadavg()}, {os.cpu_count()} CPUs", flush=True)
+    print(f"load average at start: {os.getloadavg()}, {os.cpu_count()} CPUs; {versions()}", flush=True)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = Path(tmp)

@@ -6,7 +6,9 @@ holds the network's inference graph (instance norms with their moving
 statistics, reflection padding to a multiple of 16, crop back), float32
 ``(batch, H, W, 1)`` in and out for any H and W, opset :data:`OPSET`, and
 cyclesem's :class:`~cyclesem.export.metadata.NetworkInfo` as metadata, so
-:mod:`cyclesem.export.runtime` can enhance with it without TensorFlow.
+:mod:`cyclesem.export.runtime` can enhance with it without TensorFlow. Each
+converted graph is run once with onnxruntime on an odd-sized tile and written
+only if it gives the Keras network's output.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ OPSET = 17
 """ONNX opset of the exported graphs: run by onnxruntime >= 1.13 and tf2onnx 1.17."""
 INPUT_NAME = "image"
 OUTPUT_NAME = "enhanced"
-_HINT = "ONNX export needs tf2onnx and onnx: pip install 'cyclesem[export]'"
+_HINT = "ONNX export needs tf2onnx, onnx and onnxruntime: pip install 'cyclesem[export]'"
 
 
 def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overwrite: bool = False) -> Path:
@@ -54,8 +56,9 @@ def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overw
     Raises
     ------
     CyclesemError
-        If the network is not float32, tf2onnx is missing, or the file cannot
-        be written.
+        If the network is not float32, tf2onnx, onnx or onnxruntime is
+        missing, the converted graph does not reproduce the network on a test
+        tile, or the file cannot be written.
     """
     path = check_target(path, overwrite)
     onnx = _require_onnx()
@@ -66,7 +69,7 @@ def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overw
 
     def convert(temp: Path) -> None:
         try:
-            with _quiet():
+            with _quiet(), _fresh_names():
                 network.export(str(temp), format="onnx", verbose=False, opset_version=OPSET)
             model = onnx.load(str(temp))
         except Exception as exc:  # noqa: BLE001 - a converter failure is reported, not raised raw
@@ -76,6 +79,7 @@ def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overw
         onnx.helper.set_model_props(model, info.to_metadata())
         onnx.checker.check_model(model)
         onnx.save(model, str(temp))
+        _check_reproduces(network, temp, path)
 
     return write_atomic(path, convert)
 
@@ -128,10 +132,29 @@ def _require_onnx():
     require_tensorflow()
     try:
         import onnx
+        import onnxruntime  # noqa: F401 - checks the converted graph
         import tf2onnx  # noqa: F401 - keras.Model.export needs it
     except ImportError:
         raise CyclesemError(_HINT) from None
     return onnx
+
+
+def _check_reproduces(network, onnx_file: Path, path: Path) -> None:
+    """Refuse a converted graph that does not give the network's output on an odd-sized tile.
+
+    Guards against converter faults: a graph of the right structure can still
+    compute another shape (tf2onnx once gave an output with an extra axis).
+    """
+    import onnxruntime
+
+    tiles = np.random.default_rng(0).random((1, 37, 51, 1), dtype=np.float32)
+    session = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    actual = np.asarray(session.run(None, {session.get_inputs()[0].name: tiles})[0])
+    expected = np.asarray(network(tiles, training=False))
+    if actual.shape != expected.shape or not np.allclose(actual, expected, atol=1e-3):
+        detail = f"output {actual.shape}, expected {expected.shape}" if actual.shape != expected.shape else (
+            f"largest difference {np.abs(actual - expected).max():.2g}")
+        raise CyclesemError(f"the ONNX conversion does not reproduce the network ({detail}); not written", path)
 
 
 def _name_output(model) -> None:
@@ -141,6 +164,29 @@ def _name_output(model) -> None:
     for node in graph.node:
         node.output[:] = [OUTPUT_NAME if name == old else name for name in node.output]
     graph.output[0].name = OUTPUT_NAME
+
+
+@contextlib.contextmanager
+def _fresh_names():
+    """Convert as in a new process: tf2onnx's node-name counter starts at its initial value.
+
+    tf2onnx names the nodes it inserts ``Transpose__1094`` from one counter kept
+    for the whole process, and sorts input names when it orders the graph, so
+    without this a conversion depended on how many ran before it in the same
+    process: the same network gave different graphs (262 to 269 nodes), and
+    after a few conversions one whose output had an extra axis. Node names
+    still differ a little between conversions in one process (the order in
+    which TensorFlow names the traced ops), so :func:`_check_reproduces` runs
+    every result.
+    """
+    import tf2onnx.utils
+
+    counter = tf2onnx.utils.INTERNAL_NAME
+    tf2onnx.utils.INTERNAL_NAME = 1
+    try:
+        yield
+    finally:
+        tf2onnx.utils.INTERNAL_NAME = max(counter, tf2onnx.utils.INTERNAL_NAME)
 
 
 @contextlib.contextmanager

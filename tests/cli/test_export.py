@@ -66,6 +66,21 @@ def test_onnx_equals_the_trained_keras_network_on_odd_sizes(exported):
         np.testing.assert_allclose(onnx_network.forward(tiles), run.forward(tiles), atol=1e-4)
 
 
+def test_export_does_not_depend_on_what_tf2onnx_converted_before(exported, tmp_path, monkeypatch):
+    """tf2onnx numbers nodes with one counter per process; late in a test session it gave an extra axis."""
+    import tf2onnx.utils
+
+    from cyclesem.export.onnx import export_run
+    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.runs import load_run
+
+    run = load_run(exported / "run")
+    monkeypatch.setattr(tf2onnx.utils, "INTERNAL_NAME", 8500)  # where one such graph came from
+    onnx_network = load_network(export_run(run, tmp_path / "late.onnx"))
+    tiles = np.random.default_rng(5).random((1, 67, 45), dtype=np.float32)
+    np.testing.assert_allclose(onnx_network.forward(tiles), run.forward(tiles), atol=1e-4)
+
+
 @pytest.mark.parametrize("model", ["net.onnx", "net.zip"])
 def test_enhance_with_exports_equals_the_run(exported, model, tmp_path):
     source = exported / "in" / "bar.tif"

@@ -94,3 +94,28 @@ def test_onnx_without_cyclesem_metadata_is_refused(exported, tmp_path):
     onnx.save(model, str(tmp_path / "plain.onnx"))
     with pytest.raises(CyclesemError, match="not a cyclesem export"):
         load_onnx(tmp_path / "plain.onnx")
+
+
+def test_a_conversion_that_changes_the_output_shape_is_refused(exported, tmp_path, monkeypatch):
+    """tf2onnx once gave a graph with an extra output axis; such a file is not written."""
+    import onnx
+
+    from cyclesem.export import onnx as exporter
+
+    network, _, info = exported
+    name_output = exporter._name_output
+
+    def with_extra_axis(model):
+        name_output(model)
+        graph = model.graph
+        for node in graph.node:
+            node.output[:] = ["raw" if name == "enhanced" else name for name in node.output]
+        graph.initializer.append(onnx.helper.make_tensor("test_extra_axis", onnx.TensorProto.INT64, [1], [1]))
+        graph.node.append(onnx.helper.make_node("Unsqueeze", ["raw", "test_extra_axis"], ["enhanced"]))
+        graph.output[0].CopyFrom(onnx.helper.make_tensor_value_info("enhanced", onnx.TensorProto.FLOAT,
+                                                                      [None, 1, None, None, 1]))
+
+    monkeypatch.setattr(exporter, "_name_output", with_extra_axis)
+    with pytest.raises(CyclesemError, match=r"does not reproduce the network \(output \(1, 1, 37, 51, 1\)"):
+        export_network(network, tmp_path / "bad.onnx", info)
+    assert list(tmp_path.iterdir()) == []

@@ -63,8 +63,9 @@ MIN_RANGE_RATIO = 0.7
 by the degraded image's percentiles: below this (a wide blur over sparse bright structures, a veil)
 the peaks the blur erased cannot be inferred from the image, and such pairs teach a network to
 stretch contrast on every blurry input. At 0.4 a MIDNet trained 500-1000 steps stretched real
-defocused images' grey-level spread 1.7 times (their sharp partners: 1.3 times) and lost 2.2-2.8 dB;
-the real defocus pairs measure 0.75 (``experiments/README.md``, "Pretrained models")."""
+defocused images' grey-level spread 1.5-1.7 times (their sharp partners: 1.2-1.5 times) and lost
+2.2-2.8 dB; at 0.7 the stretching came later but came (step 2500: -2.3 dB), so this bound alone does
+not fix it. The real defocus pairs measure 0.75 (``experiments/README.md``, "Pretrained models")."""
 
 
 MAX_MEAN_SHIFT = 0.25

@@ -43,7 +43,8 @@ _PAIRED_ONLY = ("sharp", "model", "register", "val_fraction", "val_blurry", "val
 @click.option("--crop", type=click.IntRange(min=32), help="Side of the square training crops in pixels.")
 @click.option("--batch", type=click.IntRange(min=1), help="Crops per step.")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of weights, crops and image pools.")
-@click.option("--mixed-precision", is_flag=True, default=None, help="float16 (TensorFlow) or bfloat16 (JAX) compute on GPUs.")
+@click.option("--mixed-precision", is_flag=True, default=None,
+              help="float16 (TensorFlow) or bfloat16 (JAX) compute on GPUs.")
 @click.option("--xla", is_flag=True, default=None, help="Compile the training step with XLA.")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier run in --out.")
 def command(resume_dir, steps, **options):

@@ -7,7 +7,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from cyclesem.models.supervised import SupervisedRestoration, psnr_per_image  # noqa: E402
+from cyclesem.models.supervised import SupervisedRestoration, mean_scores, psnr_per_image  # noqa: E402
 from cyclesem.config.supervised import MIDNET_PRESETS, RestorationLossWeights  # noqa: E402
 from cyclesem.nets.midnet import build_midnet  # noqa: E402
 
@@ -30,6 +30,14 @@ def test_psnr_per_image_known_values():
     target = np.zeros((2, 8, 8, 1), "float32")
     predicted = target + np.array([0.1, 0.01], "float32")[:, None, None, None]
     np.testing.assert_allclose(np.asarray(psnr_per_image(predicted, target)), [20.0, 40.0], rtol=1e-5)
+
+
+def test_mean_scores_average_every_image_alike():
+    target = np.random.default_rng(0).random((3, 16, 16, 1)).astype("float32")
+    predicted = target + np.array([0.1, 0.01, 0.0], "float32")[:, None, None, None]
+    scores = mean_scores(predicted[:2], target[:2])
+    assert scores["psnr"] == pytest.approx(30.0, rel=1e-5) and 0 < scores["ssim"] < 1
+    assert mean_scores(predicted[2:], target[2:])["ssim"] == pytest.approx(1.0, abs=1e-6)
 
 
 def test_training_steps_lower_the_loss_on_a_trivial_mapping():

@@ -90,7 +90,8 @@ def _print_batch_layouts() -> None:
     def printing(data, layouts=None):
         distributed = distribute(data, layouts)
         for array in jax.tree_util.tree_leaves(distributed):
-            layout = (tuple(array.shape), tuple(array.sharding.shard_shape(array.shape)), len(array.sharding.device_set))
+            sharding = array.sharding
+            layout = (tuple(array.shape), tuple(sharding.shard_shape(array.shape)), len(sharding.device_set))
             if layout not in seen:
                 seen.add(layout)
                 print("BATCH", *(",".join(map(str, part)) if isinstance(part, tuple) else part for part in layout),

@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-from cyclesem.backend import keras_backend, require_keras, require_tensorflow
+from cyclesem.backend import keras_backend, require_keras
 from cyclesem.errors import CyclesemError
 from cyclesem.io.outputs import write_atomic
+from cyclesem.train.strategies import choose_strategy, run_scope
 from cyclesem.train.run_folder import (
     BEST_MODEL_FILE,
     CONFIG_FILE,
@@ -57,7 +58,7 @@ from cyclesem.train.run_folder import (
     write_png,
 )
 
-__all__ = ["DataParallel", "SingleDevice", "TrainingResult", "TrainingTask", "choose_strategy", "train"]
+__all__ = ["TrainingResult", "TrainingTask", "train"]
 
 
 class TrainingTask(Protocol):
@@ -117,62 +118,6 @@ class TrainingResult:
     model: object = field(default=None, repr=False)
     steps: int | None = None
     best_metric: str | None = None
-
-
-class SingleDevice:
-    """The strategy of backends other than TensorFlow on one device: no replicas to divide by."""
-
-    num_replicas_in_sync = 1
-
-    def scope(self):
-        import contextlib
-
-        return contextlib.nullcontext()
-
-
-class DataParallel:
-    """Several devices under a backend other than TensorFlow (JAX): ``keras.distribution.DataParallel``.
-
-    Every variable is replicated on each device and every batch is split
-    along its first axis, ``batch / len(devices)`` examples per device. The
-    step is one program over the whole batch (``jax.jit`` partitions it), so
-    its means are over the whole batch and no loss is divided by the replicas.
-    :func:`train` holds :meth:`scope` for the whole run (building, restoring,
-    ``fit()``, exports): the variables are laid out when they are created
-    and the batches when ``fit()`` reads them.
-
-    Parameters
-    ----------
-    devices : sequence of str
-        Device names as ``keras.distribution.list_devices()`` gives them (``"gpu:0"``, ...).
-    """
-
-    def __init__(self, devices):
-        keras = require_keras()
-        self.devices = tuple(devices)
-        self.num_replicas_in_sync = len(self.devices)
-        self.distribution = keras.distribution.DataParallel(devices=list(self.devices))
-
-    def scope(self):
-        """The context in which the distribution is Keras's global one."""
-        return self.distribution.scope()
-
-
-def choose_strategy():
-    """``MirroredStrategy`` over all GPUs when there are several, else the default strategy.
-
-    Under a Keras backend other than TensorFlow: :class:`DataParallel` over
-    every device of the backend's default kind when there are several, else
-    :class:`SingleDevice`.
-    """
-    if keras_backend() != "tensorflow":
-        devices = require_keras().distribution.list_devices()
-        return DataParallel(devices) if len(devices) > 1 else SingleDevice()
-    tf = require_tensorflow()
-    gpus = tf.config.list_logical_devices("GPU")
-    if len(gpus) > 1:
-        return tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
-    return tf.distribute.get_strategy()
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -311,8 +256,8 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
     resume : bool
         Restore the latest checkpoint and continue from its step.
     strategy : tf.distribute.Strategy, DataParallel or SingleDevice, optional
-        Defaults to :func:`choose_strategy`. The model is built in its
-        scope; a :class:`DataParallel`'s scope holds the whole run.
+        Defaults to :func:`~cyclesem.train.strategies.choose_strategy`. The model is built in its
+        scope; a :class:`~cyclesem.train.strategies.DataParallel`'s scope holds the whole run.
     progress : bool
         Show a progress bar.
     log : callable, optional
@@ -342,7 +287,7 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
     if strategy.num_replicas_in_sync > 1:
         log(f"Training on {strategy.num_replicas_in_sync} devices, {settings.batch // strategy.num_replicas_in_sync} "
             f"of each batch of {settings.batch} on each")
-    with _run_scope(strategy):
+    with run_scope(strategy):
         with strategy.scope():
             model = task.build_model()
         start = _resume_step(task, model, run_dir, log) if resume else 0
@@ -357,17 +302,6 @@ def train(task, run_dir: str | os.PathLike, *, resume: bool = False, strategy=No
         session.save(finished=session.step >= settings.steps)
     return TrainingResult(session.step, session.seconds, run_dir, model, settings.steps,
                           getattr(task, "best_metric", None))
-
-
-def _run_scope(strategy):
-    """What the whole run holds: a :class:`DataParallel`'s scope (``fit()`` lays out the batches by it).
-
-    Nothing for a TensorFlow strategy, whose scope holds only the building of
-    the model (its mirrored variables are read outside it).
-    """
-    import contextlib
-
-    return strategy.scope() if isinstance(strategy, DataParallel) else contextlib.nullcontext()
 
 
 def _fit(task, model, session: _Session, bar) -> None:

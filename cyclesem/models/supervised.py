@@ -39,11 +39,16 @@ def psnr_per_image(predicted, target, max_val: float = 1.0):
     return 10.0 * ops.log10(max_val**2 / mse)
 
 
+def _batch_scores(predicted, target, max_val: float) -> dict:
+    """Mean PSNR (dB) and SSIM over the images of a batch, as scalar tensors, in float32."""
+    predicted, target = ops.cast(predicted, "float32"), ops.cast(target, "float32")
+    return {"psnr": ops.mean(psnr_per_image(predicted, target, max_val)),
+            "ssim": ops.mean(ops.image.ssim(predicted, target, max_val=max_val))}
+
+
 def mean_scores(predicted, target, max_val: float = 1.0) -> dict:
     """Mean PSNR (dB) and SSIM over the images of a batch, as floats: ``{"psnr", "ssim"}``."""
-    predicted, target = ops.cast(predicted, "float32"), ops.cast(target, "float32")
-    return {"psnr": float(ops.mean(psnr_per_image(predicted, target, max_val))),
-            "ssim": float(ops.mean(ops.image.ssim(predicted, target, max_val=max_val)))}
+    return {name: float(value) for name, value in _batch_scores(predicted, target, max_val).items()}
 
 
 @keras.saving.register_keras_serializable(package="cyclesem")
@@ -100,9 +105,7 @@ class SupervisedRestoration(keras.Model):
     def _terms(self, predicted, sharp, training: bool) -> dict:
         terms = restoration_loss_terms(predicted, sharp, self.restoration_weights)
         if not training:
-            terms["psnr"] = ops.mean(psnr_per_image(predicted, sharp, self.max_val))
-            predicted32, sharp32 = ops.cast(predicted, "float32"), ops.cast(sharp, "float32")
-            terms["ssim"] = ops.mean(ops.image.ssim(predicted32, sharp32, max_val=self.max_val))
+            terms.update(_batch_scores(predicted, sharp, self.max_val))
         return terms
 
     def train_step(self, *args):

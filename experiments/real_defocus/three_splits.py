@@ -19,15 +19,12 @@ import csv
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from experiments import PROJECT_ROOT as ROOT
+from experiments.real_defocus.run import CYCLESEM, run
 from experiments.unpaired.defocus_splits import SPLITS
 
-CYCLESEM = Path(sys.executable).absolute().parent / "cyclesem"
 CONFIG = Path(__file__).resolve().parent / "supervised.toml"
 
 
@@ -41,13 +38,6 @@ def link_split(data: Path, work: Path, test_sources: tuple[int, ...]) -> None:
             target = work / role / folder
             target.mkdir(parents=True, exist_ok=True)
             os.symlink(image.resolve(), target / image.name)
-
-
-def _timed(command: list) -> float:
-    print("$", " ".join(str(word) for word in command), flush=True)
-    started = time.perf_counter()
-    subprocess.run([str(word) for word in command], check=True, cwd=ROOT)
-    return round(time.perf_counter() - started, 1)
 
 
 def _scores(metrics_csv: Path) -> dict:
@@ -69,13 +59,14 @@ def run_split(name: str, data: Path, out: Path, steps: int) -> dict:
     """Train and score one split; returns its summary."""
     work = out / name
     link_split(data, work, SPLITS[name][2])
-    train = _timed([CYCLESEM, "train", "--paired", "--model", "midnet", "--preset", "small", "--config", CONFIG,
-                    "--blurry", work / "train" / "blurry", "--sharp", work / "train" / "sharp", "--register",
-                    "--val-fraction", 0.2, "--steps", steps, "--overwrite", "--out", work / "run"])
-    compare = _timed([CYCLESEM, "compare", "--pairs", work / "test" / "blurry", work / "test" / "sharp",
-                      "--register", "--methods", f"identity,{work / 'run'}", "--overwrite",
-                      "--out", work / "compare"])
-    return {"test_sources": list(SPLITS[name][2]), "train_seconds": train, "compare_seconds": compare,
+    timings: dict = {}
+    run([CYCLESEM, "train", "--paired", "--model", "midnet", "--preset", "small", "--config", CONFIG,
+         "--blurry", work / "train" / "blurry", "--sharp", work / "train" / "sharp", "--register",
+         "--val-fraction", 0.2, "--steps", steps, "--overwrite", "--out", work / "run"], timings, "train")
+    run([CYCLESEM, "compare", "--pairs", work / "test" / "blurry", work / "test" / "sharp", "--register",
+         "--methods", f"identity,{work / 'run'}", "--overwrite", "--out", work / "compare"], timings, "compare")
+    return {"test_sources": list(SPLITS[name][2]), "train_seconds": timings["train"]["seconds"],
+            "compare_seconds": timings["compare"]["seconds"],
             "scores": _scores(work / "compare" / "metrics.csv"), "validation_curve": _curve(work / "run")}
 
 

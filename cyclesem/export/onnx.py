@@ -1,7 +1,12 @@
 """Keras enhancement network -> ONNX file with dynamic height and width.
 
 The conversion runs under the TensorFlow backend through ``keras.Model.export``
-and tf2onnx (both needed only here, in the training environment). The file
+and tf2onnx (both needed only here, in the training environment), in a fresh
+Python process (``python -m cyclesem.export.onnx``) given the network saved to a
+temporary ``.keras`` file: tf2onnx keeps name counters for the whole process
+and orders graphs by node name, so a conversion in a process that had already
+built or converted other networks once gave a graph whose output had an extra
+axis. The file
 holds the network's inference graph (instance norms with their moving
 statistics, reflection padding to a multiple of 16, crop back), float32
 ``(batch, H, W, 1)`` in and out for any H and W, opset :data:`OPSET`, and
@@ -16,6 +21,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import subprocess
+import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -65,12 +73,10 @@ def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overw
     policy = getattr(network.dtype_policy, "name", str(network.dtype_policy))
     if policy != "float32":
         raise CyclesemError(f"only float32 networks export to ONNX, this one is {policy}")
-    network(np.zeros((1, STRIDE, STRIDE, 1), np.float32), training=False)  # export needs a called model
 
     def convert(temp: Path) -> None:
+        _convert_in_fresh_process(network, temp, path)
         try:
-            with _quiet(), _fresh_names():
-                network.export(str(temp), format="onnx", verbose=False, opset_version=OPSET)
             model = onnx.load(str(temp))
         except Exception as exc:  # noqa: BLE001 - a converter failure is reported, not raised raw
             raise CyclesemError(f"ONNX conversion failed ({' '.join(str(exc).split())[:300]})", path) from None
@@ -166,27 +172,31 @@ def _name_output(model) -> None:
     graph.output[0].name = OUTPUT_NAME
 
 
-@contextlib.contextmanager
-def _fresh_names():
-    """Convert as in a new process: tf2onnx's node-name counter starts at its initial value.
+def _convert_in_fresh_process(network, temp: Path, path: Path) -> None:
+    """Save ``network`` to a temporary file and convert it with :func:`_convert_file` in a new process."""
+    with tempfile.TemporaryDirectory(prefix="cyclesem-onnx-") as folder:
+        keras_file = Path(folder) / "network.keras"
+        network.save(keras_file)
+        command = [sys.executable, "-m", "cyclesem.export.onnx", str(keras_file), str(temp)]
+        environment = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+        done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        reason = " ".join(lines[-1].split())[:300] if lines else f"exit status {done.returncode}"
+        raise CyclesemError(f"ONNX conversion failed ({reason})", path)
 
-    tf2onnx names the nodes it inserts ``Transpose__1094`` from one counter kept
-    for the whole process, and sorts input names when it orders the graph, so
-    without this a conversion depended on how many ran before it in the same
-    process: the same network gave different graphs (262 to 269 nodes), and
-    after a few conversions one whose output had an extra axis. Node names
-    still differ a little between conversions in one process (the order in
-    which TensorFlow names the traced ops), so :func:`_check_reproduces` runs
-    every result.
-    """
-    import tf2onnx.utils
 
-    counter = tf2onnx.utils.INTERNAL_NAME
-    tf2onnx.utils.INTERNAL_NAME = 1
-    try:
-        yield
-    finally:
-        tf2onnx.utils.INTERNAL_NAME = max(counter, tf2onnx.utils.INTERNAL_NAME)
+def _convert_file(keras_file: str, onnx_file: str) -> None:
+    """Convert a saved network with ``keras.Model.export`` (run in a fresh process)."""
+    from cyclesem.backend import require_keras
+
+    keras = require_keras()
+    import cyclesem.nets  # noqa: F401 - registers the custom layers for loading
+
+    network = keras.saving.load_model(keras_file, compile=False, safe_mode=True)
+    network(np.zeros((1, STRIDE, STRIDE, 1), np.float32), training=False)  # export needs a called model
+    with _quiet():
+        network.export(onnx_file, format="onnx", verbose=False, opset_version=OPSET)
 
 
 @contextlib.contextmanager
@@ -201,3 +211,7 @@ def _quiet():
             yield
     finally:
         logger.setLevel(level)
+
+
+if __name__ == "__main__":
+    _convert_file(*sys.argv[1:3])

@@ -116,7 +116,9 @@ class DegradationSettings:
     learn; ``fit_intensity``: also fit a veil, gain and offset (off by default:
     fitted between folders of different content they drifted far from the
     identity, gain 0.90 on the Gaussian benchmark and 1.36 on real defocus, and
-    the restorer learned that contrast change as if it were real).
+    the restorer learned that contrast change as if it were real); ``psf``:
+    the PSF family, ``mixture`` (Gaussian core, Lorentzian tail, defocus disc)
+    or ``gaussian`` (the elliptical Gaussian alone).
     """
 
     psf_radius: int = 40
@@ -124,6 +126,7 @@ class DegradationSettings:
     learning_rate: float = 3e-2
     warmup: float = 0.15
     fit_intensity: bool = False
+    psf: Literal["mixture", "gaussian"] = "mixture"
 
     def check(self) -> list[str]:
         problems = positive(self, ["psf_radius", "initial_sigma", "learning_rate"])

@@ -26,7 +26,12 @@ degradation, ``G = gen_blurry_to_clear``):
 - **Clear -> blurry -> clear** (``G``'s main loss): ``G(F(c))`` against ``c``
   with L1 + SSIM + edge: the restorer trains on realistic pairs it makes
   itself. The gradient does not flow into ``F`` (``F`` is fitted to the real
-  blurry folder only, never made easier to invert).
+  blurry folder only, never made easier to invert). With
+  ``fit_intensity`` the target is ``c`` in the blurry folder's grey-level
+  frame (the fitted gain and offset applied to it too): differences of
+  brightness and contrast between the folders are content, not focus, and
+  the restorer learns to keep grey levels (the earlier target ``c`` taught it
+  the fitted gain: -4.5 dB on the Gaussian benchmark, gain 0.79).
 - **Blurry -> clear -> blurry** (weight 0 by default, as realism below: on
   the Gaussian benchmark the restorer did better without both):
   ``F_mean(G(b))`` against ``b`` (L1, the mean degradation without noise)
@@ -104,10 +109,20 @@ class PhysicalCycleGan(FourNetworks):
         weights = self.loss_weights_
         return () if weights.adversarial_clear > 0 or weights.blurry_cycle > 0 else ("disc_clear",)
 
-    def degrade(self, clear, data, *, mean_only: bool = False):
-        """``gen_clear_to_blurry``'s degradation of ``clear`` with the batch's draws (noise-free: ``mean_only``)."""
+    def degrade(self, clear, data, *, mean_only: bool = False, framed: bool = True):
+        """``gen_clear_to_blurry``'s degradation of ``clear`` with the batch's draws.
+
+        ``mean_only``: without noise; ``framed=False``: without the gain and
+        offset (:meth:`~cyclesem.nets.degradation.SemDegradation.frame`), for
+        an image already in the blurry folder's frame.
+        """
         layer = self.gen_clear_to_blurry.get_layer("degradation")
-        return layer([clear, data["draws"], data["noise"], data["veil_field"]], mean_only=mean_only)
+        return layer([clear, data["draws"], data["noise"], data["veil_field"]], mean_only=mean_only, framed=framed)
+
+    def pair_targets(self, clear, data):
+        """The targets of the self-made pairs: ``clear`` in the blurry folder's grey-level frame (no gradient)."""
+        layer = self.gen_clear_to_blurry.get_layer("degradation")
+        return ops.stop_gradient(layer.frame(clear, data["draws"]))
 
     def losses_of(self, data, step) -> dict:
         """Every loss of one step, by network (``restorer``, ``degradation``, ``disc_*``) and by term.
@@ -131,7 +146,7 @@ class PhysicalCycleGan(FourNetworks):
             terms["adversarial_clear"] = lsgan_generator_loss(self.disc_clear(fake_clear, training=True))
             reblurred = self.degrade(fake_clear, {key: data[key][:self.real_images]
                                                   for key in ("draws", "noise", "veil_field")},
-                                     mean_only=True)
+                                     mean_only=True, framed=False)
             terms["blurry_cycle"] = l1_loss(reblurred, real_blurry)
             terms["disc_clear"] = learning * lsgan_discriminator_loss(
                 self.disc_clear(real_clear, training=True),
@@ -140,8 +155,9 @@ class PhysicalCycleGan(FourNetworks):
             restored = restorer(ops.stop_gradient(fake_blurry), training=True)
             if weights.identity > 0:
                 terms["identity"] = l1_loss(restorer(real_clear, training=True), real_clear)
-        terms.update(pair_l1=l1_loss(restored, real_clear), pair_ssim=ssim_loss(restored, real_clear),
-                     pair_edge=sobel_magnitude_l1(restored, real_clear))
+        targets = self.pair_targets(real_clear, data)
+        terms.update(pair_l1=l1_loss(restored, targets), pair_ssim=ssim_loss(restored, targets),
+                     pair_edge=sobel_magnitude_l1(restored, targets))
         terms["degradation"] = (weights.adversarial_blurry * terms["adversarial_blurry"]
                                 + weights.spectral * terms["spectral"] + weights.intensity * terms["intensity"])
         terms["restorer"] = learning * sum(getattr(weights, name) * terms[name] for name in (

@@ -4,7 +4,7 @@ A clear image ``x`` (values in the run's shared normalisation) becomes a
 blurry one in four steps, all written with :mod:`keras.ops` (portable to JAX)::
 
     y = t * (h * x) + A * (1 - t)          blur, then a smooth veil (fog, charging)   [fit_intensity]
-    y = gain * y + offset                  brightness and contrast                  [fit_intensity]
+    y = gain * y + offset                  the folder's grey-level frame            [fit_intensity]
     y = y + sqrt(a * max(y, 0) + b) * n    Poisson-Gaussian noise, n ~ N(0, 1)
 
 ``h`` is a point spread function (PSF) from a small parametric family: a
@@ -36,7 +36,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-__all__ = ["PARAMETERS", "PARAMETER_COUNT", "VEIL_GRID", "SemDegradation", "build_degradation",
+__all__ = ["PARAMETERS", "PARAMETER_COUNT", "PSF_SHAPES", "VEIL_GRID", "SemDegradation", "build_degradation",
            "describe", "equivalent_sigma", "initial_means", "mean_psf", "psf_family"]
 
 PARAMETERS = (
@@ -58,6 +58,7 @@ PARAMETERS = (
 PARAMETER_COUNT = len(PARAMETERS)
 VEIL_GRID = 4
 """Side of the grid of draws resized into the smooth transmission field."""
+PSF_SHAPES = ("mixture", "gaussian")
 
 _INDEX = {name: i for i, name in enumerate(PARAMETERS)}
 _SERIALIZABLE = keras.saving.register_keras_serializable(package="cyclesem")
@@ -94,7 +95,7 @@ def _normalised(kernel):
     return kernel / ops.sum(kernel, axis=(1, 2), keepdims=True)
 
 
-def psf_family(values, height: int, width: int):
+def psf_family(values, height: int, width: int, shape: str = "mixture"):
     """PSFs for per-image physical values, on a ``height x width`` grid centred at pixel (0, 0).
 
     Parameters
@@ -104,6 +105,9 @@ def psf_family(values, height: int, width: int):
     height, width : int
         Grid size; the PSF's origin is pixel ``(0, 0)`` with wrap-around
         (``numpy.fft.fftshift`` puts it in the middle).
+    shape : {"mixture", "gaussian"}
+        The Gaussian core with its Lorentzian tail and defocus disc, or the
+        elliptical Gaussian alone (the tail's and disc's parameters unused).
 
     Returns
     -------
@@ -120,6 +124,8 @@ def psf_family(values, height: int, width: int):
     cos, sin = ops.cos(column("angle")), ops.sin(column("angle"))
     along, across = xx * cos + yy * sin, -xx * sin + yy * cos
     gaussian = _normalised(ops.exp(-0.5 * (ops.square(along / major) + ops.square(across / minor))))
+    if shape == "gaussian":
+        return gaussian
     radius2 = ops.square(xx) + ops.square(yy)
     gamma = ops.exp(column("log_tail_width"))
     tail = _normalised(gamma / ops.power(radius2 + ops.square(gamma), 1.5))
@@ -163,12 +169,17 @@ class SemDegradation(layers.Layer):
     fit_intensity : bool
         Apply (and so fit) the veil, gain and offset; off, they stay at the
         identity (their weights are kept but unused).
+    psf_shape : {"mixture", "gaussian"}
+        The PSF family (:func:`psf_family`).
     """
 
-    def __init__(self, radius: int = 40, initial_sigma: float = 1.5, fit_intensity: bool = False, **kwargs):
+    def __init__(self, radius: int = 40, initial_sigma: float = 1.5, fit_intensity: bool = False,
+                 psf_shape: str = "mixture", **kwargs):
         super().__init__(**kwargs)
+        if psf_shape not in PSF_SHAPES:
+            raise ValueError(f"psf_shape must be one of {', '.join(PSF_SHAPES)}, got {psf_shape!r}")
         self.radius, self.initial_sigma = int(radius), float(initial_sigma)
-        self.fit_intensity = bool(fit_intensity)
+        self.fit_intensity, self.psf_shape = bool(fit_intensity), psf_shape
 
     def build(self, input_shape=None):
         self.means = self.add_weight(
@@ -189,11 +200,28 @@ class SemDegradation(layers.Layer):
         r = self.radius
         padded = ops.pad(images, [[0, 0], [r, r], [r, r]], mode="reflect")
         height, width = padded.shape[1], padded.shape[2]
-        psfs = psf_family(values, height, width)
+        psfs = psf_family(values, height, width, self.psf_shape)
         blurred = _fft_convolve(padded, psfs)
         return blurred[:, r:r + images.shape[1], r:r + images.shape[2], None]
 
-    def call(self, inputs, mean_only=False):
+    def frame(self, images, draws):
+        """``gain * images + offset`` with the gain and offset of ``draws`` (``images`` unchanged without ``fit_intensity``).
+
+        Gain and offset are the grey-level frame the blurry folder is seen in:
+        with a run-wide normalisation they absorb differences of brightness
+        and contrast between the two folders, which come from their content
+        or the detector's settings, not from focus (the registered real
+        defocus pairs show gain 1.03 and offset -0.01). The restorer's targets
+        are the clear crops in this frame, so it learns to remove blur, veil
+        and noise and keeps grey levels.
+        """
+        if not self.fit_intensity:
+            return ops.cast(images, "float32")
+        values = self.draw(draws)
+        return (ops.exp(values[:, _INDEX["log_gain"]])[:, None, None, None] * ops.cast(images, "float32")
+                + values[:, _INDEX["offset"]][:, None, None, None])
+
+    def call(self, inputs, mean_only=False, framed=True):
         clear, draws, noise, veil_field = inputs
         values = self.draw(ops.zeros_like(draws) if mean_only else draws)
         shaded = self.blur(clear, values)
@@ -206,8 +234,9 @@ class SemDegradation(layers.Layer):
                                      (shaded.shape[1], shaded.shape[2]), interpolation="bilinear")
             transmission = ops.clip(ops.sigmoid(column("logit_transmission"))
                                     + ops.exp(column("log_veil_variation")) * field, 0.02, 1.0)
-            veiled = transmission * shaded + ops.sigmoid(column("logit_veil")) * (1.0 - transmission)
-            shaded = ops.exp(column("log_gain")) * veiled + column("offset")
+            shaded = transmission * shaded + ops.sigmoid(column("logit_veil")) * (1.0 - transmission)
+            if framed:
+                shaded = ops.exp(column("log_gain")) * shaded + column("offset")
         if mean_only:
             return shaded
         variance = ops.exp(column("log_shot")) * ops.relu(shaded) + ops.exp(column("log_read"))
@@ -218,17 +247,18 @@ class SemDegradation(layers.Layer):
 
     def get_config(self):
         return super().get_config() | {"radius": self.radius, "initial_sigma": self.initial_sigma,
-                                       "fit_intensity": self.fit_intensity}
+                                       "fit_intensity": self.fit_intensity, "psf_shape": self.psf_shape}
 
 
 def build_degradation(radius: int = 40, initial_sigma: float = 1.5, fit_intensity: bool = False, *,
-                      name: str = "gen_clear_to_blurry") -> keras.Model:
+                      psf_shape: str = "mixture", name: str = "gen_clear_to_blurry") -> keras.Model:
     """The degradation as a ``keras.Model`` of four inputs (see :class:`SemDegradation`)."""
     clear = keras.Input((None, None, 1), name="clear")
     draws = keras.Input((PARAMETER_COUNT,), name="draws")
     noise = keras.Input((None, None, 1), name="noise")
     veil = keras.Input((VEIL_GRID, VEIL_GRID), name="veil_field")
-    blurry = SemDegradation(radius, initial_sigma, fit_intensity, name="degradation")([clear, draws, noise, veil])
+    blurry = SemDegradation(radius, initial_sigma, fit_intensity, psf_shape,
+                            name="degradation")([clear, draws, noise, veil])
     return keras.Model([clear, draws, noise, veil], blurry, name=name)
 
 
@@ -240,7 +270,7 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def describe(means, spreads, *, psf_size: int = 81, fit_intensity: bool = True) -> dict:
+def describe(means, spreads, *, psf_size: int = 81, fit_intensity: bool = True, psf_shape: str = "mixture") -> dict:
     """The fitted degradation in physical units (``degradation.json``).
 
     Parameters
@@ -252,6 +282,8 @@ def describe(means, spreads, *, psf_size: int = 81, fit_intensity: bool = True) 
     fit_intensity : bool
         Whether the layer applies its veil, gain and offset; if not, they are
         given as the identity (``"fitted": false``).
+    psf_shape : {"mixture", "gaussian"}
+        The layer's PSF family (a Gaussian alone has weights 1, 0, 0).
 
     Returns
     -------
@@ -264,10 +296,10 @@ def describe(means, spreads, *, psf_size: int = 81, fit_intensity: bool = True) 
     means = np.asarray(means, np.float64)
     spreads = _softplus(np.asarray(spreads, np.float64))
     value = {name: means[i] for i, name in enumerate(PARAMETERS)}
-    weights = np.exp([0.0, value["logit_tail"], value["logit_disc"]])
+    weights = np.exp([0.0, value["logit_tail"], value["logit_disc"]]) if psf_shape == "mixture" else np.eye(3)[0]
     weights /= weights.sum()
     sigma = max(math.exp(value["log_sigma"]), 0.3)
-    psf = mean_psf(means, psf_size)
+    psf = mean_psf(means, psf_size, psf_shape)
     return {
         "psf": {"sigma_major_px": sigma,
                 "sigma_minor_px": max(sigma * (0.2 + 0.8 * _sigmoid(value["logit_aspect"])), 0.3),
@@ -290,10 +322,10 @@ def describe(means, spreads, *, psf_size: int = 81, fit_intensity: bool = True) 
     }
 
 
-def mean_psf(means, size: int = 81) -> np.ndarray:
+def mean_psf(means, size: int = 81, shape: str = "mixture") -> np.ndarray:
     """The PSF at the mean parameters, ``(size, size)`` float64, origin in the middle, sum 1."""
     values = np.asarray(means, np.float32)[None]
-    psf = keras.ops.convert_to_numpy(psf_family(ops.convert_to_tensor(values), size, size))[0]
+    psf = keras.ops.convert_to_numpy(psf_family(ops.convert_to_tensor(values), size, size, shape))[0]
     return np.fft.fftshift(psf).astype(np.float64)
 
 

@@ -60,7 +60,7 @@ class PhysicalCycleGanTask(CycleGanTask):
         config, physical = self.config, self.config.model.physical
         networks = {"gen_blurry_to_clear": self.build_restorer(),
                     "gen_clear_to_blurry": build_degradation(physical.psf_radius, physical.initial_sigma,
-                                                                 physical.fit_intensity)}
+                                                                 physical.fit_intensity, psf_shape=physical.psf)}
         networks.update({name: build_discriminator(config.model.discriminator, name=name)
                          for name in ("disc_clear", "disc_blurry")})
         model = PhysicalCycleGan(networks, config.physical_loss,
@@ -96,7 +96,7 @@ class PhysicalCycleGanTask(CycleGanTask):
         """The fitted degradation in physical units (``degradation.json``)."""
         layer = model.gen_clear_to_blurry.get_layer("degradation")
         return describe(ops.convert_to_numpy(layer.means), ops.convert_to_numpy(layer.spreads),
-                        fit_intensity=layer.fit_intensity)
+                        fit_intensity=layer.fit_intensity, psf_shape=layer.psf_shape)
 
     def run_files(self, model: PhysicalCycleGan) -> dict:
         """Results the runner writes beside the network: ``degradation.json``."""

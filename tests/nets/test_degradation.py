@@ -59,6 +59,24 @@ def test_mean_only_is_the_noise_free_blur_and_keeps_the_mean():
     assert 0 < np.abs(noisy - blurred).mean() < 0.02  # faint noise at the start
 
 
+def test_gain_and_offset_are_a_frame_applied_to_the_blur_and_to_the_targets():
+    """With fit_intensity the degraded image is ``frame(blur + veil)``; ``frame`` maps clear targets alike."""
+    rng = np.random.default_rng(4)
+    clear = rng.random((2, 32, 32, 1)).astype(np.float32)
+    layer = build_degradation(radius=8, initial_sigma=1.5, fit_intensity=True).get_layer("degradation")
+    means = layer.means.numpy()
+    means[PARAMETERS.index("log_gain")], means[PARAMETERS.index("offset")] = np.log(1.3), -0.1
+    layer.means.assign(means)
+    inputs = _inputs(clear)
+    framed = np.asarray(layer(inputs, mean_only=True))
+    unframed = np.asarray(layer(inputs, mean_only=True, framed=False))
+    np.testing.assert_allclose(framed, 1.3 * unframed - 0.1, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(layer.frame(clear, inputs[1])), 1.3 * clear - 0.1, atol=1e-6)
+    plain = build_degradation(radius=8, initial_sigma=1.5).get_layer("degradation")
+    plain(inputs)
+    np.testing.assert_array_equal(np.asarray(plain.frame(clear, inputs[1])), clear)  # no frame without it
+
+
 def test_its_parameters_recover_a_known_blur():
     """Fit the mean width to clear/blurred pairs of a tiny problem (sigma 2.6 px, starting at 1.2)."""
     rng = np.random.default_rng(2)
@@ -96,3 +114,17 @@ def test_the_degradation_model_saves_and_loads_in_safe_mode(tmp_path):
     clear = np.random.default_rng(3).random((1, 24, 24, 1)).astype(np.float32)
     np.testing.assert_allclose(np.asarray(loaded(_inputs(clear))), np.asarray(model(_inputs(clear))),
                                atol=1e-6)
+
+
+def test_a_gaussian_psf_ignores_the_tail_and_disc_and_is_described_so():
+    values = _values(logit_tail=1.0, logit_disc=1.0, log_disc_radius=2.0)
+    gaussian = ops.convert_to_numpy(psf_family(ops.convert_to_tensor(values[None]), 33, 33, "gaussian"))[0]
+    alone = ops.convert_to_numpy(psf_family(ops.convert_to_tensor(_values(logit_tail=-40.0, logit_disc=-40.0)[None]),
+                                            33, 33))[0]
+    np.testing.assert_allclose(gaussian, alone, atol=1e-7)
+    described = describe(values, np.zeros(PARAMETER_COUNT), psf_shape="gaussian")["psf"]
+    assert described["weights"] == {"gaussian": 1.0, "lorentzian_tail": 0.0, "disc": 0.0}
+    layer = build_degradation(radius=8, psf_shape="gaussian").get_layer("degradation")
+    assert layer.get_config()["psf_shape"] == "gaussian"
+    with pytest.raises(ValueError, match="psf_shape"):
+        build_degradation(radius=8, psf_shape="disc")

@@ -15,6 +15,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
+from cyclesem.nets.degradation import PARAMETERS  # noqa: E402
 from cyclesem.train.cyclegan import CycleGanTask, cyclegan_task  # noqa: E402
 from cyclesem.train.physical import PhysicalCycleGanTask  # noqa: E402
 from cyclesem.train.run_folder import prepare_run_folder, read_estimated_psf, read_state  # noqa: E402
@@ -102,3 +103,18 @@ def test_the_restorer_learns_nothing_during_the_warm_up(images, tmp_path):
     for before, after in zip(restorer_before, model.gen_blurry_to_clear.get_weights()):
         np.testing.assert_array_equal(before, after)
     assert np.abs(model.gen_clear_to_blurry.get_weights()[0] - degradation_before).max() > 0
+
+
+def test_with_intensity_fitted_the_pairs_teach_grey_levels_kept(images):
+    """The self-made pairs' targets are the clear crops in the fitted gain and offset (the folder's frame)."""
+    task = cyclegan_task(micro_config(4, "model.physical.fit_intensity=true", "physical_loss.intensity=1"), *images)
+    model = task.build_model()
+    layer = model.gen_clear_to_blurry.get_layer("degradation")
+    means, spreads = layer.means.numpy(), layer.spreads.numpy()
+    for name, value in (("log_gain", np.log(0.8)), ("offset", 0.05)):
+        means[PARAMETERS.index(name)], spreads[PARAMETERS.index(name)] = value, -30.0  # no spread over images
+    layer.means.assign(means)
+    layer.spreads.assign(spreads)
+    data = next(iter(task.dataset(0).take(1)))
+    clear = np.asarray(data["clear"])
+    np.testing.assert_allclose(np.asarray(model.pair_targets(data["clear"], data)), 0.8 * clear + 0.05, atol=1e-5)

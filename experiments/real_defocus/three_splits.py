@@ -1,6 +1,7 @@
-"""The supervised MIDNet on real defocus pairs over three splits by source image, with its curve.
+"""The supervised MIDNet (or NAFNet) on real defocus pairs over three splits by source image, with its curve.
 
     .venv/bin/python -m experiments.real_defocus.three_splits --out RESULTS [--splits A,B,C] [--steps 800]
+        [--model midnet|nafnet]
 
 For each split the test pairs are those of two source images, the same as the unpaired splits of
 :mod:`experiments.unpaired.defocus_splits` (A: 6, 7; B: 1, 2; C: 3, 4); MIDNet trains on the pairs of
@@ -55,12 +56,12 @@ def _curve(run: Path) -> list[dict]:
                 for row in csv.DictReader(handle) if row.get("val_psnr")]
 
 
-def run_split(name: str, data: Path, out: Path, steps: int) -> dict:
+def run_split(name: str, data: Path, out: Path, steps: int, model: str = "midnet") -> dict:
     """Train and score one split; returns its summary."""
     work = out / name
     link_split(data, work, SPLITS[name][2])
     timings: dict = {}
-    run([CYCLESEM, "train", "--paired", "--model", "midnet", "--preset", "small", "--config", CONFIG,
+    run([CYCLESEM, "train", "--paired", "--model", model, "--preset", "small", "--config", CONFIG,
          "--blurry", work / "train" / "blurry", "--sharp", work / "train" / "sharp", "--register",
          "--val-fraction", 0.2, "--steps", steps, "--overwrite", "--out", work / "run"], timings, "train")
     run([CYCLESEM, "compare", "--pairs", work / "test" / "blurry", work / "test" / "sharp", "--register",
@@ -76,10 +77,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--splits", default="A,B,C")
     parser.add_argument("--steps", type=int, default=800)
+    parser.add_argument("--model", choices=("midnet", "nafnet"), default="midnet")
     args = parser.parse_args()
     summary = {}
     for name in args.splits.split(","):
-        summary[name] = run_split(name, args.data.resolve(), args.out.resolve(), args.steps)
+        summary[name] = run_split(name, args.data.resolve(), args.out.resolve(), args.steps, args.model)
         (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         print(json.dumps({name: summary[name]["scores"]}), flush=True)
 

@@ -97,12 +97,14 @@ def describe_degradation(fitted: dict) -> list[str]:
     """Lines for a fitted degradation (``degradation.json``)."""
     psf, veil, noise, gain = fitted["psf"], fitted["veil"], fitted["noise"], fitted["intensity"]
     weights = psf["weights"]
+    shape = f"Gaussian {psf['sigma_major_px']:.2f} x {psf['sigma_minor_px']:.2f} px at {psf['angle_deg']:.0f} deg"
+    if weights["gaussian"] < 1.0:  # a mixture (a Gaussian-only PSF has weights 1, 0, 0)
+        shape += (f" ({100 * weights['gaussian']:.0f} %), Lorentzian tail {psf['tail_width_px']:.1f} px "
+                  f"({100 * weights['lorentzian_tail']:.0f} %), defocus disc {psf['disc_radius_px']:.1f} px "
+                  f"({100 * weights['disc']:.0f} %)")
     return [
-        f"  PSF: Gaussian {psf['sigma_major_px']:.2f} x {psf['sigma_minor_px']:.2f} px at "
-        f"{psf['angle_deg']:.0f} deg ({100 * weights['gaussian']:.0f} %), Lorentzian tail "
-        f"{psf['tail_width_px']:.1f} px ({100 * weights['lorentzian_tail']:.0f} %), defocus disc "
-        f"{psf['disc_radius_px']:.1f} px ({100 * weights['disc']:.0f} %); equivalent sigma "
-        f"{psf['equivalent_sigma_px']:.2f} px; width spread (log) {fitted['psf_spread']['log_sigma']:.2f}",
+        f"  PSF: {shape}; equivalent sigma {psf['equivalent_sigma_px']:.2f} px; "
+        f"width spread (log) {fitted['psf_spread']['log_sigma']:.2f}",
         (f"  veil: transmission {veil['transmission']:.2f} +- {veil['variation']:.2f}, level {veil['level']:.2f}; "
          f"gain {gain['gain']:.3f}, offset {gain['offset']:+.3f}" if veil.get("fitted", True)
          else "  veil, gain and offset: not fitted (model.physical.fit_intensity is off)"),

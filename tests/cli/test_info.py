@@ -132,3 +132,20 @@ def test_info_describes_a_run_and_the_degradation_it_fitted(tmp_path):
     assert "run of kind cyclegan, preset small, step 1000 of 1000, degradation physical" in result.output
     assert "PSF: Gaussian 2.50 x" in result.output and "equivalent sigma" in result.output
     assert "not fitted" in result.output and "noise: shot" in result.output
+
+
+def test_info_names_only_the_psf_components_a_run_fitted(tmp_path):
+    from cyclesem.nets.degradation import describe, initial_means
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"kind": "cyclegan", "preset": "small",
+                                                 "model": {"degradation": "physical", "restorer": "midnet"}}))
+    (run / "state.json").write_text(json.dumps({"step": 10, "steps": 10}))
+    means = initial_means(3.0)
+    for shape, mentions_tail in (("gaussian", False), ("mixture", True)):
+        (run / "degradation.json").write_text(json.dumps(describe(means, [0.1] * len(means), psf_shape=shape)))
+        result = CliRunner().invoke(main, ["info", str(run)])
+        assert result.exit_code == 0, result.output
+        assert "PSF: Gaussian 3.00 x" in result.output
+        assert ("Lorentzian tail" in result.output) == mentions_tail, result.output

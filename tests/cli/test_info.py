@@ -117,16 +117,21 @@ def test_format_quantity(value, unit, text):
 
 
 
-def test_info_describes_a_run_and_the_degradation_it_fitted(tmp_path):
+def _physical_run(folder, sigma: float, **described):
+    """A run folder holding only what ``info`` reads: config, state and a degradation of width ``sigma``."""
     from cyclesem.nets.degradation import describe, initial_means
 
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "config.json").write_text(json.dumps({"kind": "cyclegan", "preset": "small",
-                                                 "model": {"degradation": "physical", "restorer": "midnet"}}))
-    (run / "state.json").write_text(json.dumps({"step": 1000, "steps": 1000}))
-    means = initial_means(2.5)
-    (run / "degradation.json").write_text(json.dumps(describe(means, [0.1] * len(means), fit_intensity=False)))
+    folder.mkdir(exist_ok=True)
+    (folder / "config.json").write_text(json.dumps({"kind": "cyclegan", "preset": "small",
+                                                    "model": {"degradation": "physical", "restorer": "midnet"}}))
+    (folder / "state.json").write_text(json.dumps({"step": 1000, "steps": 1000}))
+    means = initial_means(sigma)
+    (folder / "degradation.json").write_text(json.dumps(describe(means, [0.1] * len(means), **described)))
+    return folder
+
+
+def test_info_describes_a_run_and_the_degradation_it_fitted(tmp_path):
+    run = _physical_run(tmp_path / "run", 2.5, fit_intensity=False)
     result = CliRunner().invoke(main, ["info", str(run)])
     assert result.exit_code == 0, result.output
     assert "run of kind cyclegan, preset small, step 1000 of 1000, degradation physical" in result.output
@@ -135,16 +140,8 @@ def test_info_describes_a_run_and_the_degradation_it_fitted(tmp_path):
 
 
 def test_info_names_only_the_psf_components_a_run_fitted(tmp_path):
-    from cyclesem.nets.degradation import describe, initial_means
-
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "config.json").write_text(json.dumps({"kind": "cyclegan", "preset": "small",
-                                                 "model": {"degradation": "physical", "restorer": "midnet"}}))
-    (run / "state.json").write_text(json.dumps({"step": 10, "steps": 10}))
-    means = initial_means(3.0)
     for shape, mentions_tail in (("gaussian", False), ("mixture", True)):
-        (run / "degradation.json").write_text(json.dumps(describe(means, [0.1] * len(means), psf_shape=shape)))
+        run = _physical_run(tmp_path / "run", 3.0, psf_shape=shape)
         result = CliRunner().invoke(main, ["info", str(run)])
         assert result.exit_code == 0, result.output
         assert "PSF: Gaussian 3.00 x" in result.output

@@ -3,10 +3,10 @@
 The conversion runs under the TensorFlow backend through ``keras.Model.export``
 and tf2onnx (both needed only here, in the training environment), in a fresh
 Python process (``python -m cyclesem.export.onnx``) given the network saved to a
-temporary ``.keras`` file: tf2onnx keeps name counters for the whole process
-and orders graphs by node name, so a conversion in a process that had already
-built or converted other networks once gave a graph whose output had an extra
-axis. The file
+temporary ``.keras`` file, with a fixed ``PYTHONHASHSEED``: tf2onnx's graph
+depends on process-wide name counters and on the order of Python sets, and
+some orders gave a graph whose output had an extra axis; such a graph is
+converted again with the next seed of :data:`HASH_SEEDS`. The file
 holds the network's inference graph (instance norms with their moving
 statistics, reflection padding to a multiple of 16, crop back), float32
 ``(batch, H, W, 1)`` in and out for any H and W, opset :data:`OPSET`, and
@@ -36,6 +36,11 @@ from cyclesem.io.outputs import write_atomic
 
 __all__ = ["OPSET", "INPUT_NAME", "OUTPUT_NAME", "export_network", "export_run", "export_model_file"]
 
+HASH_SEEDS = (0, 1, 2, 3)
+"""``PYTHONHASHSEED`` values tried in turn for the conversion process: tf2onnx's
+result depends on the order of Python sets, and one order in a few gave a graph
+whose output had an extra axis (seen in CI, in a fresh process too); a graph
+that does not reproduce the network is converted again with the next seed."""
 OPSET = 17
 """ONNX opset of the exported graphs: run by onnxruntime >= 1.13 and tf2onnx 1.17."""
 INPUT_NAME = "image"
@@ -75,7 +80,16 @@ def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overw
         raise CyclesemError(f"only float32 networks export to ONNX, this one is {policy}")
 
     def convert(temp: Path) -> None:
-        _convert_in_fresh_process(network, temp, path)
+        for attempt, hash_seed in enumerate(HASH_SEEDS):
+            try:
+                convert_once(temp, hash_seed)
+                return
+            except _NotReproduced:
+                if attempt == len(HASH_SEEDS) - 1:
+                    raise
+
+    def convert_once(temp: Path, hash_seed: int) -> None:
+        _convert_in_fresh_process(network, temp, path, hash_seed)
         try:
             model = onnx.load(str(temp))
         except Exception as exc:  # noqa: BLE001 - a converter failure is reported, not raised raw
@@ -145,6 +159,10 @@ def _require_onnx():
     return onnx
 
 
+class _NotReproduced(CyclesemError):
+    """A converted graph that does not give the network's output (converted again with another hash seed)."""
+
+
 def _check_reproduces(network, onnx_file: Path, path: Path) -> None:
     """Refuse a converted graph that does not give the network's output on an odd-sized tile.
 
@@ -160,7 +178,7 @@ def _check_reproduces(network, onnx_file: Path, path: Path) -> None:
     if actual.shape != expected.shape or not np.allclose(actual, expected, atol=1e-3):
         detail = f"output {actual.shape}, expected {expected.shape}" if actual.shape != expected.shape else (
             f"largest difference {np.abs(actual - expected).max():.2g}")
-        raise CyclesemError(f"the ONNX conversion does not reproduce the network ({detail}); not written", path)
+        raise _NotReproduced(f"the ONNX conversion does not reproduce the network ({detail}); not written", path)
 
 
 def _name_output(model) -> None:
@@ -172,13 +190,18 @@ def _name_output(model) -> None:
     graph.output[0].name = OUTPUT_NAME
 
 
-def _convert_in_fresh_process(network, temp: Path, path: Path) -> None:
-    """Save ``network`` to a temporary file and convert it with :func:`_convert_file` in a new process."""
+def _convert_in_fresh_process(network, temp: Path, path: Path, hash_seed: int) -> None:
+    """Save ``network`` to a temporary file and convert it with :func:`_convert_file` in a new process.
+
+    ``hash_seed`` is the process's ``PYTHONHASHSEED``: tf2onnx's graph depends on
+    the order of Python sets, so the same network converts the same way for a
+    given seed (and, for some seeds, wrongly: :data:`HASH_SEEDS`).
+    """
     with tempfile.TemporaryDirectory(prefix="cyclesem-onnx-") as folder:
         keras_file = Path(folder) / "network.keras"
         network.save(keras_file)
         command = [sys.executable, "-m", "cyclesem.export.onnx", str(keras_file), str(temp)]
-        environment = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+        environment = {**os.environ, "KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": str(hash_seed)}
         done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]

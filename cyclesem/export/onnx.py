@@ -4,7 +4,7 @@ The conversion runs under the TensorFlow backend through ``keras.Model.export``
 and tf2onnx (both needed only here, in the training environment), in a fresh
 Python process (``python -m cyclesem.export.onnx``) given the network saved to a
 temporary ``.keras`` file, with a fixed ``PYTHONHASHSEED``: tf2onnx's graph
-depends on process-wide name counters and on the order of Python sets, and
+depends on process-wide name counters and apparently on the order of Python sets, and
 some orders gave a graph whose output had an extra axis; such a graph is
 converted again with the next seed of :data:`HASH_SEEDS`. The file
 holds the network's inference graph (instance norms with their moving
@@ -38,7 +38,8 @@ __all__ = ["OPSET", "INPUT_NAME", "OUTPUT_NAME", "export_network", "export_run",
 
 HASH_SEEDS = (0, 1, 2, 3)
 """``PYTHONHASHSEED`` values tried in turn for the conversion process: tf2onnx's
-result depends on the order of Python sets, and one order in a few gave a graph
+result apparently depends on the order of Python sets (not measured seed by
+seed), and one conversion in a few gave a graph
 whose output had an extra axis (seen in CI, in a fresh process too); a graph
 that does not reproduce the network is converted again with the next seed."""
 OPSET = 17

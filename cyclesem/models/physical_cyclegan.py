@@ -29,9 +29,11 @@ degradation, ``G = gen_blurry_to_clear``):
   blurry folder only, never made easier to invert). With
   ``fit_intensity`` the target is ``c`` in the blurry folder's grey-level
   frame (the fitted gain and offset applied to it too): differences of
-  brightness and contrast between the folders are content, not focus, and
-  the restorer learns to keep grey levels (the earlier target ``c`` taught it
-  the fitted gain: -4.5 dB on the Gaussian benchmark, gain 0.79).
+  brightness and contrast between the folders are not focus, so the restorer
+  is not taught to undo them (the earlier target ``c`` taught it the fitted
+  gain: -4.5 dB on the Gaussian benchmark, gain 0.79). Where the gain comes
+  from content, this frame teaches it as contrast instead (real defocus,
+  ``experiments/README.md``).
 - **Blurry -> clear -> blurry** (weight 0 by default, as realism below: on
   the Gaussian benchmark the restorer did better without both):
   ``F_mean(G(b))`` against ``b`` (L1, the mean degradation without noise)

@@ -212,8 +212,8 @@ class SemDegradation(layers.Layer):
         and contrast between the two folders, which come from their content
         or the detector's settings, not from focus (the registered real
         defocus pairs show gain 1.03 and offset -0.01). The restorer's targets
-        are the clear crops in this frame, so it learns to remove blur, veil
-        and noise and keeps grey levels.
+        are the clear crops in this frame, so it is not taught to undo the gain
+        (a gain that comes from content is then taught as contrast).
         """
         if not self.fit_intensity:
             return ops.cast(images, "float32")

@@ -89,12 +89,17 @@ def describe_run(folder) -> list[str]:
              + (f", degradation {model['degradation']}, restorer {model.get('restorer')}"
                 if "degradation" in model else "")]
     if (folder / DEGRADATION_FILE).is_file():
-        lines += describe_degradation(read_json(folder / DEGRADATION_FILE))
+        physical = model.get("physical") if isinstance(model.get("physical"), dict) else {}
+        lines += describe_degradation(read_json(folder / DEGRADATION_FILE), physical.get("gain_offset", "frame"))
     return lines
 
 
-def describe_degradation(fitted: dict) -> list[str]:
-    """Lines for a fitted degradation (``degradation.json``)."""
+GAIN_OFFSET_ROLES = {"frame": "the blurry folder's frame, applied to both sides of the restorer's pairs",
+                     "nuisance": "a nuisance of the fit, not applied to the restorer's pairs"}
+
+
+def describe_degradation(fitted: dict, gain_offset: str = "frame") -> list[str]:
+    """Lines for a fitted degradation (``degradation.json``); ``gain_offset``: ``model.physical.gain_offset``."""
     psf, veil, noise, gain = fitted["psf"], fitted["veil"], fitted["noise"], fitted["intensity"]
     weights = psf["weights"]
     shape = f"Gaussian {psf['sigma_major_px']:.2f} x {psf['sigma_minor_px']:.2f} px at {psf['angle_deg']:.0f} deg"
@@ -106,7 +111,8 @@ def describe_degradation(fitted: dict) -> list[str]:
         f"  PSF: {shape}; equivalent sigma {psf['equivalent_sigma_px']:.2f} px; "
         f"width spread (log) {fitted['psf_spread']['log_sigma']:.2f}",
         (f"  veil: transmission {veil['transmission']:.2f} +- {veil['variation']:.2f}, level {veil['level']:.2f}; "
-         f"gain {gain['gain']:.3f}, offset {gain['offset']:+.3f}" if veil.get("fitted", True)
+         f"gain {gain['gain']:.3f}, offset {gain['offset']:+.3f} ({GAIN_OFFSET_ROLES.get(gain_offset, gain_offset)})"
+         if veil.get("fitted", True)
          else "  veil, gain and offset: not fitted (model.physical.fit_intensity is off)"),
         f"  noise: shot {noise['shot']:.2e} (variance per unit signal), read sigma {noise['read_sigma']:.4f}",
     ]

@@ -113,14 +113,18 @@ class DegradationSettings:
     came within 7 % of the Gaussian benchmark's mean width in 300 steps, at 1e-2
     within 14 %, ``experiments/unpaired/fit_degradation.py``); ``warmup``: the
     fraction of the steps during which only the degradation and ``disc_blurry``
-    learn; ``fit_intensity``: also fit a veil, gain and offset, the gain and
-    offset as the blurry folder's grey-level frame (applied to the restorer's
-    targets too, so it keeps grey levels); ``psf``: the PSF family,
-    ``mixture`` (Gaussian core, Lorentzian tail, defocus disc) or ``gaussian``
-    (the elliptical Gaussian alone). The dataclass defaults are those of runs
-    made before 2 Dec (no intensity terms, the mixture); new runs get
-    :data:`NEW_RUN_DEFAULTS` (both on: on real defocus the mixture's broad
-    halo made the restorer stretch contrast, ``experiments/README.md``).
+    learn; ``fit_intensity``: also fit a veil, gain and offset; ``psf``: the
+    PSF family, ``mixture`` (Gaussian core, Lorentzian tail, defocus disc) or
+    ``gaussian`` (the elliptical Gaussian alone); ``gain_offset``: what the
+    fitted gain and offset do to the restorer's self-made pairs, ``frame``
+    (applied to both sides: the blurry folder's grey-level frame) or
+    ``nuisance`` (neither side: they only help fit the degradation to the
+    blurry folder). The dataclass defaults are those of runs made before
+    2 Dec (no intensity terms, the mixture); new runs get
+    :data:`NEW_RUN_DEFAULTS` (on real defocus the mixture's broad halo made
+    the restorer stretch contrast, and a gain fitted partly to content
+    differences between the folders, applied as a frame, taught it to
+    amplify contrast by that gain: ``experiments/README.md``).
     """
 
     psf_radius: int = 40
@@ -129,6 +133,7 @@ class DegradationSettings:
     warmup: float = 0.15
     fit_intensity: bool = False
     psf: Literal["mixture", "gaussian"] = "mixture"
+    gain_offset: Literal["frame", "nuisance"] = "frame"
 
     def check(self) -> list[str]:
         problems = positive(self, ["psf_radius", "initial_sigma", "learning_rate"])
@@ -273,7 +278,7 @@ class CycleGanConfig:
 
 NEW_RUN_DEFAULTS: dict[str, Any] = {
     "model": {"degradation": "physical", "restorer": "midnet",
-              "physical": {"fit_intensity": True, "psf": "gaussian"}},
+              "physical": {"fit_intensity": True, "psf": "gaussian", "gain_offset": "nuisance"}},
     "physical_loss": {"intensity": 1.0, "pair_ssim": 1.0},
     "data": {"normalization": "shared"},
     "train": {"batch": 4},

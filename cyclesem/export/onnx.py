@@ -81,16 +81,19 @@ def export_network(network, path: str | os.PathLike, info: NetworkInfo, *, overw
         raise CyclesemError(f"only float32 networks export to ONNX, this one is {policy}")
 
     def convert(temp: Path) -> None:
-        for attempt, hash_seed in enumerate(HASH_SEEDS):
-            try:
-                convert_once(temp, hash_seed)
-                return
-            except _NotReproduced:
-                if attempt == len(HASH_SEEDS) - 1:
-                    raise
+        with tempfile.TemporaryDirectory(prefix="cyclesem-onnx-") as folder:
+            keras_file = Path(folder) / "network.keras"
+            network.save(keras_file)  # once: every attempt converts this file
+            for attempt, hash_seed in enumerate(HASH_SEEDS):
+                try:
+                    convert_once(keras_file, temp, hash_seed)
+                    return
+                except _NotReproduced:
+                    if attempt == len(HASH_SEEDS) - 1:
+                        raise
 
-    def convert_once(temp: Path, hash_seed: int) -> None:
-        _convert_in_fresh_process(network, temp, path, hash_seed)
+    def convert_once(keras_file: Path, temp: Path, hash_seed: int) -> None:
+        _convert_in_fresh_process(keras_file, temp, path, hash_seed)
         try:
             model = onnx.load(str(temp))
         except Exception as exc:  # noqa: BLE001 - a converter failure is reported, not raised raw
@@ -191,19 +194,17 @@ def _name_output(model) -> None:
     graph.output[0].name = OUTPUT_NAME
 
 
-def _convert_in_fresh_process(network, temp: Path, path: Path, hash_seed: int) -> None:
-    """Save ``network`` to a temporary file and convert it with :func:`_convert_file` in a new process.
+def _convert_in_fresh_process(keras_file: Path, temp: Path, path: Path, hash_seed: int) -> None:
+    """Convert the saved network ``keras_file`` to ``temp`` with :func:`_convert_file` in a new process.
 
-    ``hash_seed`` is the process's ``PYTHONHASHSEED``: tf2onnx's graph depends on
-    the order of Python sets, so the same network converts the same way for a
-    given seed (and, for some seeds, wrongly: :data:`HASH_SEEDS`).
+    ``hash_seed`` is the process's ``PYTHONHASHSEED``: tf2onnx's graph is
+    thought to depend on the order of Python sets (a hypothesis), so the same
+    network converts the same way for a given seed, and a seed that converts
+    it wrongly is followed by the next of :data:`HASH_SEEDS`.
     """
-    with tempfile.TemporaryDirectory(prefix="cyclesem-onnx-") as folder:
-        keras_file = Path(folder) / "network.keras"
-        network.save(keras_file)
-        command = [sys.executable, "-m", "cyclesem.export.onnx", str(keras_file), str(temp)]
-        environment = {**os.environ, "KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": str(hash_seed)}
-        done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    command = [sys.executable, "-m", "cyclesem.export.onnx", str(keras_file), str(temp)]
+    environment = {**os.environ, "KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": str(hash_seed)}
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         reason = " ".join(lines[-1].split())[:300] if lines else f"exit status {done.returncode}"

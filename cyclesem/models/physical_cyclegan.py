@@ -26,13 +26,17 @@ degradation, ``G = gen_blurry_to_clear``):
 - **Clear -> blurry -> clear** (``G``'s main loss): ``G(F(c))`` against ``c``
   with L1 + SSIM + edge: the restorer trains on realistic pairs it makes
   itself. The gradient does not flow into ``F`` (``F`` is fitted to the real
-  blurry folder only, never made easier to invert). With
-  ``fit_intensity`` the target is ``c`` in the blurry folder's grey-level
-  frame (the fitted gain and offset applied to it too): differences of
-  brightness and contrast between the folders are not focus, so the restorer
-  is not taught to undo them (the earlier target ``c`` taught it the fitted
-  gain: -4.5 dB on the Gaussian benchmark, gain 0.79). Where the gain comes
-  from content, this frame teaches it as contrast instead (real defocus,
+  blurry folder only, never made easier to invert). With ``fit_intensity``
+  the fitted gain and offset take one of two roles (``gain_offset``,
+  :meth:`self_made_pairs`): ``nuisance`` (new runs): the pairs are made
+  without them (``c`` degraded by blur, veil and noise, against ``c``), so
+  they only help fit ``F`` to the blurry folder; ``frame``: applied to both
+  sides (``F(c)`` against ``c`` in the blurry folder's grey-level frame).
+  Differences of brightness and contrast between the folders are not
+  focus: the earlier target ``c`` against a framed ``F(c)`` taught the
+  restorer the fitted gain (-4.5 dB on the Gaussian benchmark, gain 0.79),
+  and the frame, where the gain comes partly from content, taught it as
+  contrast (real defocus: output contrast 1.07-1.12x the sharp images',
   ``experiments/README.md``).
 - **Blurry -> clear -> blurry** (weight 0 by default, as realism below: on
   the Gaussian benchmark the restorer did better without both):
@@ -63,7 +67,9 @@ from cyclesem.models.losses import (intensity_distance, l1_loss, lsgan_discrimin
                                     lsgan_generator_loss, sobel_magnitude_l1, spectral_distance, ssim_loss)
 from cyclesem.nets.layers import frozen_statistics
 
-__all__ = ["NETWORK_NAMES", "PhysicalCycleGan", "PHYSICAL_LOGGED_LOSSES"]
+__all__ = ["GAIN_OFFSET_ROLES", "NETWORK_NAMES", "PhysicalCycleGan", "PHYSICAL_LOGGED_LOSSES"]
+
+GAIN_OFFSET_ROLES = ("frame", "nuisance")  # what the fitted gain and offset do to the self-made pairs
 
 PHYSICAL_LOGGED_LOSSES = ("restorer", "pair_l1", "pair_ssim", "pair_edge", "blurry_cycle", "identity",
                           "adversarial_clear", "degradation", "adversarial_blurry", "spectral", "intensity",
@@ -93,9 +99,13 @@ class PhysicalCycleGan(FourNetworks):
 
     owners, logged_losses = OWNERS, PHYSICAL_LOGGED_LOSSES
 
-    def __init__(self, networks: dict, loss_weights, *, warmup_steps: int, real_images: int = 1, **kwargs):
+    def __init__(self, networks: dict, loss_weights, *, warmup_steps: int, real_images: int = 1,
+                 gain_offset: str = "frame", **kwargs):
         super().__init__(**kwargs)
+        if gain_offset not in GAIN_OFFSET_ROLES:
+            raise ValueError(f"gain_offset must be one of {', '.join(GAIN_OFFSET_ROLES)}, not {gain_offset!r}")
         self.real_images = max(int(real_images), 1)
+        self.gain_offset = gain_offset
         for name in NETWORK_NAMES:
             setattr(self, name, networks[name])
         self.loss_weights_ = loss_weights
@@ -126,6 +136,19 @@ class PhysicalCycleGan(FourNetworks):
         layer = self.gen_clear_to_blurry.get_layer("degradation")
         return ops.stop_gradient(layer.frame(clear, data["draws"]))
 
+    def self_made_pairs(self, clear, fake_blurry, data) -> tuple:
+        """The restorer's inputs and targets made from ``clear`` (``fake_blurry``: its fitted degradation).
+
+        ``gain_offset = "frame"``: ``fake_blurry`` against ``clear`` in the
+        blurry folder's grey-level frame (:meth:`pair_targets`);
+        ``"nuisance"``: ``clear`` degraded without the gain and offset against
+        ``clear`` itself, so the fitted gain and offset only help fit the
+        degradation to the blurry folder and never reach the restorer.
+        """
+        if self.gain_offset == "nuisance" and self.gen_clear_to_blurry.get_layer("degradation").fit_intensity:
+            return self.degrade(clear, data, framed=False), ops.cast(clear, "float32")
+        return fake_blurry, self.pair_targets(clear, data)
+
     def losses_of(self, data, step) -> dict:
         """Every loss of one step, by network (``restorer``, ``degradation``, ``disc_*``) and by term.
 
@@ -153,11 +176,11 @@ class PhysicalCycleGan(FourNetworks):
             terms["disc_clear"] = learning * lsgan_discriminator_loss(
                 self.disc_clear(real_clear, training=True),
                 self.disc_clear(ops.stop_gradient(fake_clear), training=True))
+        pair_inputs, targets = self.self_made_pairs(real_clear, fake_blurry, data)
         with frozen_statistics(restorer):
-            restored = restorer(ops.stop_gradient(fake_blurry), training=True)
+            restored = restorer(ops.stop_gradient(pair_inputs), training=True)
             if weights.identity > 0:
                 terms["identity"] = l1_loss(restorer(real_clear, training=True), real_clear)
-        targets = self.pair_targets(real_clear, data)
         terms.update(pair_l1=l1_loss(restored, targets), pair_ssim=ssim_loss(restored, targets),
                      pair_edge=sobel_magnitude_l1(restored, targets))
         terms["degradation"] = (weights.adversarial_blurry * terms["adversarial_blurry"]

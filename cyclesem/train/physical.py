@@ -65,7 +65,8 @@ class PhysicalCycleGanTask(CycleGanTask):
                          for name in ("disc_clear", "disc_blurry")})
         model = PhysicalCycleGan(networks, config.physical_loss,
                                  warmup_steps=int(round(physical.warmup * config.train.steps)),
-                                 real_images=max(config.train.batch // 4, 1), name="physical_cyclegan")
+                                 real_images=max(config.train.batch // 4, 1), gain_offset=physical.gain_offset,
+                                 name="physical_cyclegan")
         model.compile({name: self._optimizer(name) for name in NETWORK_NAMES},
                       jit_compile=jit_compile(config.runtime.xla, config.runtime.eager),
                       run_eagerly=config.runtime.eager)

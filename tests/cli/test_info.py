@@ -117,13 +117,13 @@ def test_format_quantity(value, unit, text):
 
 
 
-def _physical_run(folder, sigma: float, **described):
+def _physical_run(folder, sigma: float, gain_offset="frame", **described):
     """A run folder holding only what ``info`` reads: config, state and a degradation of width ``sigma``."""
     from cyclesem.nets.degradation import describe, initial_means
 
     folder.mkdir(exist_ok=True)
-    (folder / "config.json").write_text(json.dumps({"kind": "cyclegan", "preset": "small",
-                                                    "model": {"degradation": "physical", "restorer": "midnet"}}))
+    model = {"degradation": "physical", "restorer": "midnet", "physical": {"gain_offset": gain_offset}}
+    (folder / "config.json").write_text(json.dumps({"kind": "cyclegan", "preset": "small", "model": model}))
     (folder / "state.json").write_text(json.dumps({"step": 1000, "steps": 1000}))
     means = initial_means(sigma)
     (folder / "degradation.json").write_text(json.dumps(describe(means, [0.1] * len(means), **described)))
@@ -146,3 +146,11 @@ def test_info_names_only_the_psf_components_a_run_fitted(tmp_path):
         assert result.exit_code == 0, result.output
         assert "PSF: Gaussian 3.00 x" in result.output
         assert ("Lorentzian tail" in result.output) == mentions_tail, result.output
+
+
+def test_info_says_what_the_fitted_gain_and_offset_do(tmp_path):
+    for role, words in (("nuisance", "a nuisance of the fit"), ("frame", "the blurry folder's frame")):
+        run = _physical_run(tmp_path / role, 3.0, gain_offset=role, fit_intensity=True)
+        result = CliRunner().invoke(main, ["info", str(run)])
+        assert result.exit_code == 0, result.output
+        assert "gain" in result.output and words in result.output, result.output

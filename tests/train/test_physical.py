@@ -105,9 +105,10 @@ def test_the_restorer_learns_nothing_during_the_warm_up(images, tmp_path):
     assert np.abs(model.gen_clear_to_blurry.get_weights()[0] - degradation_before).max() > 0
 
 
-def test_with_intensity_fitted_the_pairs_teach_grey_levels_kept(images):
-    """The self-made pairs' targets are the clear crops in the fitted gain and offset (the folder's frame)."""
-    task = cyclegan_task(micro_config(4, "model.physical.fit_intensity=true", "physical_loss.intensity=1"), *images)
+def _model_with_gain_and_offset(images, *overrides):
+    """A model whose degradation has gain 0.8 and offset 0.05 for every image, and one batch."""
+    task = cyclegan_task(micro_config(4, "model.physical.fit_intensity=true", "physical_loss.intensity=1",
+                                      *overrides), *images)
     model = task.build_model()
     layer = model.gen_clear_to_blurry.get_layer("degradation")
     means, spreads = layer.means.numpy(), layer.spreads.numpy()
@@ -115,6 +116,28 @@ def test_with_intensity_fitted_the_pairs_teach_grey_levels_kept(images):
         means[PARAMETERS.index(name)], spreads[PARAMETERS.index(name)] = value, -30.0  # no spread over images
     layer.means.assign(means)
     layer.spreads.assign(spreads)
-    data = next(iter(task.dataset(0).take(1)))
+    return model, next(iter(task.dataset(0).take(1)))
+
+
+def test_with_the_gain_and_offset_as_a_frame_the_targets_carry_them(images):
+    """``gain_offset = frame``: the self-made pairs' targets are the clear crops in the fitted gain and offset."""
+    model, data = _model_with_gain_and_offset(images, "model.physical.gain_offset=frame")
     clear = np.asarray(data["clear"])
-    np.testing.assert_allclose(np.asarray(model.pair_targets(data["clear"], data)), 0.8 * clear + 0.05, atol=1e-5)
+    fake_blurry = model.degrade(data["clear"], data)
+    inputs, targets = model.self_made_pairs(data["clear"], fake_blurry, data)
+    np.testing.assert_allclose(np.asarray(targets), 0.8 * clear + 0.05, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(inputs), np.asarray(fake_blurry))
+
+
+def test_with_the_gain_and_offset_as_a_nuisance_the_pairs_never_see_them(images):
+    """``gain_offset = nuisance`` (new runs): targets are the clear crops, inputs degraded without gain and offset."""
+    model, data = _model_with_gain_and_offset(images)
+    assert model.gain_offset == "nuisance"
+    clear = np.asarray(data["clear"])
+    inputs, targets = model.self_made_pairs(data["clear"], model.degrade(data["clear"], data), data)
+    np.testing.assert_array_equal(np.asarray(targets), clear)
+    unframed = np.asarray(model.degrade(data["clear"], data, mean_only=True, framed=False))
+    framed = np.asarray(model.degrade(data["clear"], data, mean_only=True))
+    np.testing.assert_allclose(framed, 0.8 * unframed + 0.05, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(inputs), np.asarray(model.degrade(data["clear"], data, framed=False)),
+                               atol=1e-6)

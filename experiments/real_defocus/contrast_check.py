@@ -7,8 +7,9 @@ For every ``--every``-th test pair (registered as ``cyclesem compare --register`
 output is scored as it is and after the least-squares map ``sharp ~ a * output + b``; printed per
 method: mean PSNR both ways, mean ``a``, and the output's standard deviation over the sharp image's
 (1 = the sharp contrast). ``--smooth`` adds the input smoothed by Gaussians of those sigmas (px),
-scored by PSNR and SSIM: how far denoising alone goes on these pairs. PSNR here is on the images'
-0..1 grey levels divided by 255, so only differences between rows mean anything.
+scored by PSNR and SSIM: how far denoising alone goes on these pairs. PSNR is on the images' 0..1
+grey levels (peak 1), over the registered overlap (``cyclesem compare`` also leaves out the info bar,
+so its values differ slightly).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def main(argv=None) -> None:
         outputs = [blurry] + [np.asarray(enhance_image(run, blurry), np.float32) for run in runs]
         for name, output in zip(names, outputs):
             reference, moved = overlap(sharp, output, shift)
-            rows[name].append(_affine_scores(reference / 255.0, moved / 255.0))
+            rows[name].append(_affine_scores(reference, moved))
         for sigma in sigmas:
             scores = score_pair(sharp, cv2.GaussianBlur(blurry, (0, 0), sigma), shift=shift)
             smoothed[sigma].append((scores["psnr"], scores["ssim"]))

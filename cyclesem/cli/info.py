@@ -94,8 +94,8 @@ def describe_run(folder) -> list[str]:
     return lines
 
 
-GAIN_OFFSET_ROLES = {"frame": "the blurry folder's frame, applied to both sides of the restorer's pairs",
-                     "nuisance": "a nuisance of the fit, not applied to the restorer's pairs"}
+_GAIN_OFFSET_WORDS = {"frame": "the blurry folder's frame, applied to both sides of the restorer's pairs",
+                      "nuisance": "a nuisance of the fit, not applied to the restorer's pairs"}
 
 
 def describe_degradation(fitted: dict, gain_offset: str = "frame") -> list[str]:
@@ -111,7 +111,7 @@ def describe_degradation(fitted: dict, gain_offset: str = "frame") -> list[str]:
         f"  PSF: {shape}; equivalent sigma {psf['equivalent_sigma_px']:.2f} px; "
         f"width spread (log) {fitted['psf_spread']['log_sigma']:.2f}",
         (f"  veil: transmission {veil['transmission']:.2f} +- {veil['variation']:.2f}, level {veil['level']:.2f}; "
-         f"gain {gain['gain']:.3f}, offset {gain['offset']:+.3f} ({GAIN_OFFSET_ROLES.get(gain_offset, gain_offset)})"
+         f"gain {gain['gain']:.3f}, offset {gain['offset']:+.3f} ({_GAIN_OFFSET_WORDS.get(gain_offset, gain_offset)})"
          if veil.get("fitted", True)
          else "  veil, gain and offset: not fitted (model.physical.fit_intensity is off)"),
         f"  noise: shot {noise['shot']:.2e} (variance per unit signal), read sigma {noise['read_sigma']:.4f}",

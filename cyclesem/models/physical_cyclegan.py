@@ -126,7 +126,8 @@ class PhysicalCycleGan(FourNetworks):
 
         ``mean_only``: without noise; ``framed=False``: without the gain and
         offset (:meth:`~cyclesem.nets.degradation.SemDegradation.frame`), for
-        an image already in the blurry folder's frame.
+        an image already in the blurry folder's frame, and for the self-made
+        pairs when the gain and offset are a nuisance (:meth:`self_made_pairs`).
         """
         layer = self.gen_clear_to_blurry.get_layer("degradation")
         return layer([clear, data["draws"], data["noise"], data["veil_field"]], mean_only=mean_only, framed=framed)

@@ -3,11 +3,13 @@
 One draw is one :class:`WideDegradation`: a PSF (Gaussian, defocus disc or their
 mixture, optionally with a Lorentzian tail), the intensity changes a refocused
 or re-exposed frame brings (gain, offset, gamma, a veil), scan jitter, SEM noise
-(shot + detector), dead pixels and spikes, and the file's bit depth.
+(shot + detector), dead pixels and spikes, the file's bit depth, and changes of the
+scene itself, which reach both sides of a training pair (polarity, the secondary-electron
+edge effect, brightness and contrast).
 
 - :func:`draw_deblur`: beam blur and defocus of widths from none to about
-  15 px (Gaussian sigma) / 24 px (disc radius) with noise and intensity changes
-  (``sem-deblur``);
+  15 px (Gaussian sigma) / 24 px (disc radius) with noise; brightness and contrast
+  drawn for the scene, so on both sides of a pair (``sem-deblur``);
 - :func:`draw_denoise`: no blur; noise, scan jitter, dead pixels (``sem-denoise``);
 - :func:`in_focus`: the training target, a clean image seen through an in-focus probe;
 - :func:`apply`: the degraded image of a clean one under a draw;
@@ -30,7 +32,8 @@ from synth.fog import apply_fog
 from synth.noise import dead_pixels_and_spikes, quantise, scan_distortion, sem_noise
 from cyclesem.restore.classical.psf import disk_psf, gaussian_psf
 
-__all__ = ["WideDegradation", "lorentzian_psf", "mixed_psf", "draw_deblur", "draw_denoise", "in_focus", "apply"]
+__all__ = ["WideDegradation", "lorentzian_psf", "mixed_psf", "draw_deblur", "draw_denoise", "edge_effect", "in_focus",
+           "apply"]
 
 _MID_GREY = 0.5  # the grey level at which a noise sigma is specified
 
@@ -60,6 +63,21 @@ class WideDegradation:
     in_focus_sigma : float
         Gaussian sigma (px) of the in-focus probe: the training target is the clean image
         seen through it (:func:`in_focus`), and the degradation blurs that target further.
+    scene_invert : bool
+        The scene's grey levels inverted (``1 - x``, before its gain): bright edges on a dark
+        ground become dark on bright, as secondary and backscattered electrons may show one
+        microstructure. An augmentation, made in :func:`in_focus`.
+    scene_edges : float
+        Weight in [0, 1) of the secondary-electron edge effect added to the scene: its
+        gradient magnitude at scale :attr:`edge_scale` (normalised to its 99th percentile)
+        mixed in, so that edges and thin ridges are bright, as in most SE images. Made in
+        :func:`in_focus`, after the polarity and before the gain.
+    edge_scale : float
+        Gaussian sigma (px) at which the edge effect is taken.
+    scene_gain, scene_offset, scene_gamma : float
+        Intensity change ``(gain * x + offset) ** gamma`` of the scene itself, made in
+        :func:`in_focus`: the target and the degraded image both carry it. An augmentation,
+        not a degradation: a network cannot infer an intensity change made to its input only.
     """
 
     psf: np.ndarray
@@ -74,9 +92,15 @@ class WideDegradation:
     spike_fraction: float = 0.0
     bits: int = 0
     in_focus_sigma: float = 0.0
+    scene_invert: bool = False
+    scene_edges: float = 0.0
+    edge_scale: float = 1.5
+    scene_gain: float = 1.0
+    scene_offset: float = 0.0
+    scene_gamma: float = 1.0
 
 
-IN_FOCUS_SIGMA = (0.5, 3.0)
+IN_FOCUS_SIGMA = (1.0, 3.0)
 """Range (px) of the in-focus probe of ``sem-deblur``'s targets. An in-focus SEM frame is not
 infinitely sharp: on the defocus map (:mod:`cyclesem.evaluate.defocus`) the clean training
 sources read 1.0-1.8 px, while the in-focus partners of real defocus pairs read 2.9-3.1 px, what a
@@ -138,13 +162,20 @@ def draw_deblur(rng: np.random.Generator) -> WideDegradation:
     """A ``sem-deblur`` training degradation: blur to sigma 15 / disc radius 24 px, noise 0.004-0.05.
 
     The target is the clean crop through an in-focus probe of sigma :data:`IN_FOCUS_SIGMA`.
+    Polarity (inverted in half the draws), the SE edge effect (weight 0.2-0.7 in half the
+    draws, scale 1-3 px), brightness and contrast (gain 0.8-1.2, offset +-0.08, gamma
+    e^+-0.2) change the scene, so both sides of the pair: the degraded side alone gets no intensity change and no veil. Drawn on
+    one side only (the recipe of 27 Nov-2 Dec), they taught networks to change the contrast of
+    every real defocused image; the real pairs' gain and offset are small (0.99-1.07, -0.04-+0.01).
     """
     return WideDegradation(
         in_focus_sigma=float(rng.uniform(*IN_FOCUS_SIGMA)),
         psf=_draw_psf(rng, 15.0, 24.0),
-        gain=float(rng.uniform(0.9, 1.1)), offset=float(rng.uniform(-0.04, 0.04)),
-        gamma=float(math.exp(rng.uniform(-0.1, 0.1))),
-        veil=float(rng.uniform(0.0, 0.15)) if rng.random() < 0.25 else 0.0,
+        scene_invert=bool(rng.random() < 0.5),
+        scene_edges=float(rng.uniform(0.2, 0.7)) if rng.random() < 0.5 else 0.0,
+        edge_scale=float(rng.uniform(1.0, 3.0)),
+        scene_gain=float(rng.uniform(0.8, 1.2)), scene_offset=float(rng.uniform(-0.08, 0.08)),
+        scene_gamma=float(math.exp(rng.uniform(-0.2, 0.2))),
         jitter=float(rng.uniform(0.0, 0.6)) if rng.random() < 0.5 else 0.0,
         dead_fraction=float(rng.uniform(0, 1e-4)) if rng.random() < 0.2 else 0.0,
         **_draw_noise(rng, 0.004, 0.05))
@@ -161,15 +192,35 @@ def draw_denoise(rng: np.random.Generator) -> WideDegradation:
         **_draw_noise(rng, 0.01, 0.15))
 
 
-def in_focus(clean: np.ndarray, params: WideDegradation) -> np.ndarray:
-    """The training target: ``clean`` blurred by the in-focus probe (a copy of it when there is none).
+def edge_effect(image: np.ndarray, scale: float) -> np.ndarray:
+    """Gradient magnitude of ``image`` smoothed at ``scale`` px, divided by its 99th percentile, clipped to [0, 1].
 
-    Apply to a crop with a margin, as :func:`apply`; pass the result to :func:`apply`.
+    Secondary-electron yield rises where the beam meets a slope or an edge, so SE images
+    show edges and thin ridges bright whatever the material's grey level.
     """
-    clean = np.asarray(clean, np.float32)
+    smooth = blur(np.asarray(image, np.float32), gaussian_psf(scale))
+    rows, cols = np.gradient(smooth)
+    magnitude = np.hypot(rows, cols)
+    top = float(np.percentile(magnitude, 99.0))
+    return np.clip(magnitude / max(top, 1e-6), 0.0, 1.0).astype(np.float32)
+
+
+def in_focus(clean: np.ndarray, params: WideDegradation) -> np.ndarray:
+    """The training target: ``clean`` with the scene's polarity, edge effect and intensity change, through the in-focus probe.
+
+    A copy of ``clean`` when the draw has neither. Apply to a crop with a margin, as
+    :func:`apply`; pass the result to :func:`apply`.
+    """
+    scene = np.asarray(clean, np.float32)
+    if params.scene_invert:
+        scene = 1.0 - scene
+    if params.scene_edges > 0:
+        scene = (1.0 - params.scene_edges) * scene + params.scene_edges * edge_effect(scene, params.edge_scale)
+    if (params.scene_gain, params.scene_offset, params.scene_gamma) != (1.0, 0.0, 1.0):
+        scene = np.clip(params.scene_gain * scene + params.scene_offset, 0.0, 1.0) ** np.float32(params.scene_gamma)
     if params.in_focus_sigma <= 0:
-        return clean.copy()
-    return blur(clean, gaussian_psf(params.in_focus_sigma)).astype(np.float32)
+        return scene.astype(np.float32, copy=True)
+    return blur(scene, gaussian_psf(params.in_focus_sigma)).astype(np.float32)
 
 
 def apply(clean: np.ndarray, params: WideDegradation, rng: np.random.Generator) -> np.ndarray:

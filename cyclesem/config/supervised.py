@@ -48,13 +48,15 @@ class RestorationLossWeights:
     """Weights of the terms of the restoration loss (MIDNet's recipe by default).
 
     ``ssim`` (``1 - SSIM``, off in MIDNet's recipe) weights structure over grey
-    levels; the packaged ``sem-deblur`` trains with it (``experiments/README.md``).
+    levels; ``mse`` (mean squared error, off in MIDNet's recipe) rewards the conditional
+    mean, what PSNR measures (``experiments/README.md``, "Pretrained models").
     """
 
     l1: float = 1.0
     edge: float = 0.05
     fft: float = 0.01
     ssim: float = 0.0
+    mse: float = 0.0
 
     def check(self) -> list[str]:
         """Problems with the weights (for :func:`cyclesem.config.build`)."""

@@ -21,6 +21,9 @@ Supervised restoration, MIDNet's ``L = l1 * L1 + edge * L_edge + fft * L_fft``
 and 0.01):
 
 - ``L1``: :func:`l1_loss`.
+- ``MSE`` (weight ``mse``, 0 in MIDNet's recipe): :func:`squared_error`. L1, edge, FFT
+  and SSIM terms reward detail of the right size even where it is only guessed; the
+  squared error is least for the conditional mean, which blurs what the input cannot tell.
 - ``L_edge`` (:func:`sobel_gradient_l1`): mean absolute difference of the
   **Sobel** gradients themselves (both directions, reflect-padded borders, as
   :func:`keras.ops.image.sobel_edges`), not of their magnitudes.
@@ -40,6 +43,7 @@ from cyclesem.config.supervised import RestorationLossWeights
 __all__ = [
     "cycle_gan_losses",
     "l1_loss",
+    "squared_error",
     "lsgan_discriminator_loss",
     "lsgan_generator_loss",
     "reconstruction_losses",
@@ -75,6 +79,11 @@ def lsgan_discriminator_loss(real_scores, fake_scores):
 def l1_loss(a, b):
     """Mean absolute difference."""
     return ops.mean(ops.abs(_f32(a) - _f32(b)))
+
+
+def squared_error(a, b):
+    """Mean squared difference: its minimiser is the conditional mean, what PSNR rewards."""
+    return ops.mean(ops.square(_f32(a) - _f32(b)))
 
 
 def ssim_loss(a, b, max_val: float = 1.0):
@@ -174,7 +183,8 @@ def restoration_loss_terms(predicted, target, weights=None) -> dict:
     -------
     dict
         Scalars ``l1``, ``edge``, ``fft`` (unweighted) and ``total`` (weighted sum,
-        with ``1 - SSIM`` when ``weights.ssim`` is above zero).
+        with the squared error when ``weights.mse`` and ``1 - SSIM`` when ``weights.ssim``
+        is above zero).
     """
     weights = weights or RestorationLossWeights()
     terms = {
@@ -183,6 +193,8 @@ def restoration_loss_terms(predicted, target, weights=None) -> dict:
         "fft": spectrum_l1(predicted, target),
     }
     terms["total"] = weights.l1 * terms["l1"] + weights.edge * terms["edge"] + weights.fft * terms["fft"]
+    if weights.mse > 0:
+        terms["total"] = terms["total"] + weights.mse * squared_error(predicted, target)
     if weights.ssim > 0:
         terms["total"] = terms["total"] + weights.ssim * ssim_loss(predicted, target)
     return terms

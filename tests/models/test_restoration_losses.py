@@ -89,3 +89,14 @@ def test_ssim_weight_adds_one_minus_ssim_to_the_total():
     expected = float(plain["total"]) + 0.5 * float(ssim_loss(noisy, sharp))
     assert float(weighted["total"]) == pytest.approx(expected, rel=1e-5)
     assert float(ssim_loss(noisy, sharp)) > 0.5  # unrelated noise images share little structure
+
+
+def test_mse_weight_adds_the_squared_error_to_the_total():
+    from cyclesem.models.losses import squared_error
+
+    sharp = _image(size=16, seed=1)
+    offset = sharp + 0.1  # a constant error of 0.1 costs 0.01 in squared error
+    assert float(squared_error(offset, sharp)) == pytest.approx(0.01, rel=1e-4)
+    only_mse = RestorationLossWeights(l1=0.0, edge=0.0, fft=0.0, mse=2.0)
+    assert float(restoration_loss_terms(offset, sharp, only_mse)["total"]) == pytest.approx(0.02, rel=1e-4)
+    assert float(restoration_loss_terms(sharp, sharp, only_mse)["total"]) == 0.0

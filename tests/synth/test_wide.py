@@ -60,3 +60,27 @@ def test_apply_is_a_pure_function_of_the_generator():
     first = wide.apply(clean, params, np.random.default_rng(9))
     again = wide.apply(clean, params, np.random.default_rng(9))
     np.testing.assert_array_equal(first, again)
+
+
+def test_deblur_draws_change_the_scene_not_the_degraded_side_alone():
+    draws = [wide.draw_deblur(np.random.default_rng(seed)) for seed in range(40)]
+    assert all((d.gain, d.offset, d.gamma, d.veil) == (1.0, 0.0, 1.0, 0.0) for d in draws)
+    assert 10 < sum(d.scene_invert for d in draws) < 30
+    assert 10 < sum(d.scene_edges > 0 for d in draws) < 30
+    assert np.std([d.scene_gain for d in draws]) > 0.05
+
+
+def test_edge_effect_is_bright_on_edges_and_dark_on_flat_ground():
+    step = np.zeros((32, 32), np.float32)
+    step[:, 16:] = 1.0
+    edges = wide.edge_effect(step, 1.0)
+    assert edges.dtype == np.float32 and edges.min() >= 0.0 and edges.max() == pytest.approx(1.0)
+    assert edges[:, 15:17].mean() > 0.9 and edges[:, :8].max() < 0.05 and edges[:, 24:].max() < 0.05
+
+
+def test_scene_changes_reach_the_target_and_so_the_degraded_image():
+    clean = _texture()
+    inverted = wide.WideDegradation(psf=np.ones((1, 1), np.float32), scene_invert=True, scene_gain=0.5)
+    target = wide.in_focus(clean, inverted)
+    np.testing.assert_allclose(target, np.clip(0.5 * (1.0 - clean), 0, 1), atol=1e-6)
+    np.testing.assert_allclose(wide.apply(target, inverted, np.random.default_rng(0)), target, atol=1e-6)

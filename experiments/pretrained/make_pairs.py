@@ -3,8 +3,9 @@
 Clean sources (MIT-licensed, from ``../shared/data``): ``sem-clear/nanowires``,
 ``sem-clear/superalloy`` and the clean halves of ``sem-denoise`` except the
 held-out images (``HELD_OUT``), plus procedural phantoms (``synth.phantoms``).
-Each pair is its own draw: a family of sources (each a quarter of the pairs), an image of it, a scale (0.5-1x, area downsampling), a crop
-with a margin for the PSF, a degradation from ``synth.wide`` (``draw_deblur`` or
+Each pair is its own draw: a source image (``deblur``: a family of sources first, each a
+quarter of the pairs, then an image of it; ``denoise``: any image, as the shipped model was
+made), a scale (0.5-1x, area downsampling), a crop with a margin for the PSF, a degradation from ``synth.wide`` (``draw_deblur`` or
 ``draw_denoise``); the sharp side is the clean crop through the draw's in-focus probe
 (``wide.in_focus``), the blurry side that target degraded.
 Pairs are 16-bit PNGs named ``NNNNN.png`` in ``OUT/{train,val}/{blurry,sharp}``,
@@ -42,8 +43,8 @@ DRAWS = {"deblur": wide.draw_deblur, "denoise": wide.draw_denoise}
 def clean_sources(data: Path, phantoms: int, seed: int) -> dict[str, list[np.ndarray]]:
     """The clean images (content above any info bar, float32 [0, 1]) by family, with ``phantoms`` phantoms of 512 px.
 
-    A pair draws a family first, then an image of it: each family is a quarter of the
-    pairs, however many images it holds (the 16 ``sem-denoise`` images are all bright
+    A ``deblur`` pair draws a family first, then an image of it: each family is a quarter
+    of the pairs, however many images it holds (the 16 ``sem-denoise`` images are all bright
     spheres on a dark ground; drawn per image they and the phantoms made two thirds of the
     pairs, and networks learnt to turn any blurred ridge into a bright blob).
     """
@@ -104,7 +105,10 @@ def make_pair(families: dict[str, list[np.ndarray]], kind: str, size: int, rng: 
 def _draw_pair(families: dict[str, list[np.ndarray]], kind: str, size: int, rng: np.random.Generator):
     params = DRAWS[kind](rng)
     margin = max(params.psf.shape) // 2 + 2 + math.ceil(4 * params.in_focus_sigma)
-    images = list(families.values())[int(rng.integers(len(families)))]
+    if kind == "deblur":
+        images = list(families.values())[int(rng.integers(len(families)))]
+    else:
+        images = [image for family in families.values() for image in family]
     image = images[int(rng.integers(len(images)))]
     scale = rng.uniform(0.5, 1.0)
     if scale < 0.98:

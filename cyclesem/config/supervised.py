@@ -73,6 +73,10 @@ class MidnetSettings:
     the network with test-time local channel-attention pooling (NAFNet's TLC)
     over windows of ``local_pool`` times the training crop, so tiled
     enhancement matches whole-image enhancement; 0 pools over each tile.
+    ``self_ensemble`` exports the network as the mean of its outputs on the four
+    flips of its input (:func:`cyclesem.nets.ensemble.flip_ensemble`): four times
+    the work, and detail the network only guesses, such as the grid of its
+    up-sampling, averages away. Training is the same either way.
     """
 
     width: int = 32
@@ -80,6 +84,7 @@ class MidnetSettings:
     middle_blocks: int = 1
     dec_blocks: tuple[int, ...] = (1, 1, 1, 1)
     local_pool: float = 0.0
+    self_ensemble: bool = False
 
     def check(self) -> list[str]:
         problems = []

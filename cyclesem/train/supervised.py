@@ -27,6 +27,7 @@ from cyclesem.config import to_dict
 from cyclesem.data.crops import CropSampler, centre_crops, grid_crops
 from cyclesem.data.pipelines import paired_batches
 from cyclesem.models.supervised import StepCountedRestoration, mean_scores
+from cyclesem.nets.ensemble import flip_ensemble
 from cyclesem.nets.midnet import build_midnet
 
 __all__ = ["SupervisedTask"]
@@ -136,13 +137,15 @@ class SupervisedTask:
         """A float32 copy of the network, the one ``generator.keras`` holds.
 
         With ``model.local_pool`` > 0 its channel attention pools over windows
-        of ``local_pool * crop`` pixels at inference (see :mod:`cyclesem.nets.midnet`).
+        of ``local_pool * crop`` pixels at inference (see :mod:`cyclesem.nets.midnet`);
+        with ``model.self_ensemble`` it is the mean over the four flips of its input
+        (:func:`cyclesem.nets.ensemble.flip_ensemble`).
         """
         factor = self.config.model.local_pool
         window = int(round(factor * self.config.train.crop)) if factor > 0 else None
         exported = self._network(window)
         exported.set_weights(model.network.get_weights())
-        return exported
+        return flip_ensemble(exported) if self.config.model.self_ensemble else exported
 
     def sample_rows(self, model) -> list[list]:
         """Preview rows: blurry, restored, sharp."""

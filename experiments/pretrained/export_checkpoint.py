@@ -30,9 +30,18 @@ from cyclesem.config.supervised import resolve_supervised_config
 from cyclesem.train.supervised import SupervisedTask
 
 
-def export(run: Path, step: int, out: Path, average_from: int | None = None) -> list[int]:
-    """Write ``out`` from checkpoint ``step`` (or the mean of those from ``average_from`` on); returns the steps used."""
+def export(run: Path, step: int, out: Path, average_from: int | None = None,
+           local_pool: float | None = None, self_ensemble: bool | None = None) -> list[int]:
+    """Write ``out`` from checkpoint ``step`` (or the mean of those from ``average_from`` on); returns the steps used.
+
+    ``local_pool`` and ``self_ensemble`` replace the run's ``model.local_pool`` (test-time
+    local pooling) and ``model.self_ensemble`` (the mean over flips; see
+    :class:`cyclesem.config.supervised.MidnetSettings`) in the exported network and its config.
+    """
     saved = load_mapping(run / "config.json")
+    for key, value in (("local_pool", local_pool), ("self_ensemble", self_ensemble)):
+        if value is not None:
+            saved["model"] = {**saved["model"], key: value}
     config = resolve_supervised_config(saved["kind"], saved.get("preset", "small"), saved)
     crop = config.train.crop
     dummy = LoadedPair("dummy", np.zeros((crop, crop), np.float32), np.zeros((crop, crop), np.float32), (0.0, 0.0))
@@ -52,7 +61,7 @@ def export(run: Path, step: int, out: Path, average_from: int | None = None) -> 
         if np.issubdtype(np.dtype(variable.dtype), np.floating):
             variable.assign((summed / len(steps)).astype(variable.dtype))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text((run / "config.json").read_text())
+    (out / "config.json").write_text(json.dumps(saved, indent=2) + "\n")
     state = json.loads((run / "state.json").read_text())
     state.update(step=step, checkpoint=None)
     state.pop("best", None)
@@ -69,8 +78,10 @@ def main() -> None:
     parser.add_argument("step", type=int)
     parser.add_argument("out", type=Path)
     parser.add_argument("--average-from", type=int, help="export the mean of the checkpoints from this step on")
+    parser.add_argument("--local-pool", type=float, help="test-time local pooling window, in training crops")
+    parser.add_argument("--self-ensemble", action="store_true", help="export the mean over the flips of the input")
     args = parser.parse_args()
-    steps = export(args.run, args.step, args.out, args.average_from)
+    steps = export(args.run, args.step, args.out, args.average_from, args.local_pool, args.self_ensemble or None)
     print(f"exported the mean of steps {steps} of {args.run} to {args.out}" if len(steps) > 1
           else f"exported step {args.step} of {args.run} to {args.out}")
 

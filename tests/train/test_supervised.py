@@ -124,6 +124,18 @@ def test_midnet_task_pieces(pairs):
     assert blurry.shape == sharp.shape == (2, 32, 32, 1)
 
 
+def test_self_ensemble_exports_the_mean_over_flips(pairs):
+    from cyclesem.nets.ensemble import flip_ensemble
+
+    task = SupervisedTask(micro_config(3, "midnet", "model.self_ensemble=true"), *pairs)
+    model = task.build_model()
+    exported = task.export_model(model)
+    plain = SupervisedTask(micro_config(3), *pairs).export_model(model)
+    image = np.random.default_rng(2).random((1, 24, 40, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(exported(image)), np.asarray(flip_ensemble(plain)(image)), atol=1e-6)
+    assert sum(layer.__class__.__name__ == "Flip" for layer in exported.layers) == 6
+
+
 def test_mixed_precision_computes_in_float16_and_restores_the_policy(pairs, tmp_path):
     config = micro_config(1, "midnet", "runtime.mixed_precision=true")
     result = run(config, pairs, prepare_run_folder(tmp_path / "run"))

@@ -1,0 +1,83 @@
+"""Where a deblurring network loses on the real defocus pairs: smoothing baselines, ensembles, grid artefacts.
+
+For every ``--every``-th pair of ``midnet-defocus`` (registered PSNR / SSIM in file
+units, content above the info bar, as :mod:`experiments.pretrained.check_real`):
+
+- the input smoothed by a Gaussian of sigma 1, 2, 4 px (how much of the score is denoising);
+- the network's output (``MODEL``, a run folder or packaged name), the mean of its
+  outputs on the four flips of the input (self-ensemble), the same with the two quarter
+  turns added, and the output smoothed by a Gaussian of sigma 1 px;
+- the output's spectrum along rows at periods 2, 4, 8, 16 px, each over the median of its
+  neighbouring frequencies (1.0: no peak; the up- and down-sampling grid of a U-Net shows
+  as peaks at powers of two).
+
+    python -m experiments.pretrained.real_diagnostics RUN --every 12
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+
+from cyclesem.data.registration import estimate_shift
+from cyclesem.evaluate.metrics import score_pair
+from cyclesem.io import read_image
+
+PERIODS = (2, 4, 8, 16)
+
+
+def flip_ensemble(enhance, image: np.ndarray, quarter_turns: bool = False) -> np.ndarray:
+    """Mean of ``enhance`` over the flips of ``image`` (and its two quarter turns), each mapped back."""
+    outputs = [enhance(image), enhance(image[:, ::-1])[:, ::-1], enhance(image[::-1])[::-1],
+               enhance(image[::-1, ::-1])[::-1, ::-1]]
+    if quarter_turns:
+        outputs += [np.rot90(enhance(np.ascontiguousarray(np.rot90(image, k))), -k) for k in (1, 3)]
+    return np.mean(outputs, axis=0)
+
+
+def grid_peaks(image: np.ndarray) -> list[float]:
+    """Row-spectrum magnitude at each of :data:`PERIODS`, over the median of its 7 neighbours."""
+    spectrum = np.abs(np.fft.fft2(image - image.mean())).mean(axis=0)
+    n = len(spectrum)
+    return [float(spectrum[n // p] / np.median(spectrum[n // p - 3 : n // p + 4])) for p in PERIODS]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", help="run folder or packaged model name")
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/midnet-defocus"))
+    parser.add_argument("--every", type=int, default=12)
+    args = parser.parse_args()
+    from cyclesem.restore.runs import load_run
+
+    run = load_run(args.model)
+    names = sorted(p.name for p in (args.data / "blur").glob("*.png"))[:: args.every]
+    scores: dict[str, list] = {}
+    peaks = []
+    for name in names:
+        blurry = read_image(args.data / "blur" / name).content
+        sharp = read_image(args.data / "sharp" / name).content
+        shift = estimate_shift(sharp, blurry)
+        output = run.enhance(blurry)
+        peaks.append(grid_peaks(output))
+        candidates = {"input": blurry}
+        candidates.update({f"input, Gaussian {s} px": gaussian_filter(blurry, s, mode="reflect") for s in (1, 2, 4)})
+        candidates.update({"output": output, "output, 4 flips": flip_ensemble(run.enhance, blurry),
+                           "output, 4 flips + 2 turns": flip_ensemble(run.enhance, blurry, quarter_turns=True),
+                           "output, Gaussian 1 px": gaussian_filter(output, 1.0, mode="reflect")})
+        for label, image in candidates.items():
+            score = score_pair(sharp, np.clip(image, 0.0, 1.0), shift=shift)
+            scores.setdefault(label, []).append((score["psnr"], score["ssim"]))
+    print(f"{run.describe()}; {len(names)} pairs")
+    print("| image | PSNR (dB) | SSIM |\n|---|---:|---:|")
+    for label, values in scores.items():
+        mean = np.mean(values, axis=0)
+        print(f"| {label} | {mean[0]:.2f} | {mean[1]:.3f} |")
+    print("output spectrum peaks at periods " + ", ".join(f"{p} px: {v:.2f}" for p, v in zip(PERIODS, np.mean(peaks, 0))))
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,9 @@ units, content above the info bar, as :mod:`experiments.pretrained.check_real`):
 - the input smoothed by a Gaussian of sigma 1, 2, 4 px (how much of the score is denoising);
 - the network's output (``MODEL``, a run folder or packaged name), the mean of its
   outputs on the four flips of the input (self-ensemble), the same with the two quarter
-  turns added, and the output smoothed by a Gaussian of sigma 1 px;
+  turns added, the output smoothed by a Gaussian of sigma 1 px, and the output with its
+  frequencies below a Gaussian of 16 and 32 px replaced by the input's (blur keeps the
+  lowest frequencies, so this undoes any change of large-scale contrast);
 - the output's spectrum along rows at periods 2, 4, 8, 16 px, each over the median of its
   neighbouring frequencies (1.0: no peak; the up- and down-sampling grid of a U-Net shows
   as peaks at powers of two).
@@ -68,6 +70,8 @@ def main() -> None:
         candidates.update({"output": output, "output, 4 flips": flip_ensemble(run.enhance, blurry),
                            "output, 4 flips + 2 turns": flip_ensemble(run.enhance, blurry, quarter_turns=True),
                            "output, Gaussian 1 px": gaussian_filter(output, 1.0, mode="reflect")})
+        candidates.update({f"output, input's frequencies below {s} px": output - gaussian_filter(output, s, mode="reflect")
+                           + gaussian_filter(blurry, s, mode="reflect") for s in (16, 32)})
         for label, image in candidates.items():
             score = score_pair(sharp, np.clip(image, 0.0, 1.0), shift=shift)
             scores.setdefault(label, []).append((score["psnr"], score["ssim"]))

@@ -18,6 +18,7 @@ from cyclesem.data.pipelines import degradation_draws, physical_unpaired_batches
 from cyclesem.models.schedules import ConstantThenLinearDecay
 from cyclesem.models.physical_cyclegan import NETWORK_NAMES, PhysicalCycleGan
 from cyclesem.nets import build_discriminator, build_generator
+from cyclesem.nets.ensemble import flip_ensemble
 from cyclesem.nets.degradation import PARAMETER_COUNT, VEIL_GRID, build_degradation, describe
 from cyclesem.nets.midnet import build_midnet
 from cyclesem.train.cyclegan import CycleGanTask
@@ -88,9 +89,17 @@ class PhysicalCycleGanTask(CycleGanTask):
             start_step=start_step, steps=train.steps, parameters=PARAMETER_COUNT, veil_grid=VEIL_GRID)
 
     def export_model(self, model: PhysicalCycleGan) -> keras.Model:
-        """A float32 copy of ``gen_blurry_to_clear``, the network ``generator.keras`` holds."""
+        """A float32 copy of ``gen_blurry_to_clear``, the network ``generator.keras`` holds.
+
+        A MIDNet restorer with ``model.midnet.self_ensemble`` (a run started with ``--init`` from
+        such a network, as the packaged ``sem-deblur``) is exported as its mean over the flips
+        of its input (:func:`cyclesem.nets.ensemble.flip_ensemble`).
+        """
         exported = self.build_restorer()
         exported.set_weights(model.gen_blurry_to_clear.get_weights())
+        settings = self.config.model
+        if settings.restorer == "midnet" and settings.midnet.self_ensemble:
+            return flip_ensemble(exported)
         return exported
 
     def degradation(self, model: PhysicalCycleGan) -> dict:

@@ -54,6 +54,17 @@ def runs(images, tmp_path_factory):
     return straight, resumed
 
 
+def test_a_self_ensemble_midnet_restorer_is_exported_over_flips(images):
+    from cyclesem.nets.ensemble import flip_ensemble
+
+    task = cyclegan_task(micro_config(1, "model.restorer=midnet", "model.midnet.self_ensemble=true"), *images)
+    plain = cyclegan_task(micro_config(1, "model.restorer=midnet"), *images)
+    model = task.build_model()
+    exported, single = task.export_model(model), plain.export_model(model)
+    image = np.random.default_rng(4).random((1, 24, 40, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(exported(image)), np.asarray(flip_ensemble(single)(image)), atol=1e-6)
+
+
 def test_new_runs_are_physical_and_the_paper_cyclegan_stays_available():
     assert isinstance(cyclegan_task(micro_config(1), [np.zeros((40, 40), np.float32)],
                                     [np.zeros((40, 40), np.float32)]), PhysicalCycleGanTask)

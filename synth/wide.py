@@ -164,9 +164,10 @@ def draw_deblur(rng: np.random.Generator) -> WideDegradation:
     The target is the clean crop through an in-focus probe of sigma :data:`IN_FOCUS_SIGMA`.
     Polarity (inverted in half the draws), the SE edge effect (weight 0.2-0.7 in half the
     draws, scale 1-3 px), brightness and contrast (gain 0.8-1.2, offset +-0.08, gamma
-    e^+-0.2) change the scene, so both sides of the pair: the degraded side alone gets no intensity change and no veil. Drawn on
-    one side only (the recipe of 27 Nov-2 Dec), they taught networks to change the contrast of
-    every real defocused image; the real pairs' gain and offset are small (0.99-1.07, -0.04-+0.01).
+    e^+-0.2) change the scene, so both sides of the pair: the degraded side alone gets no
+    intensity change and no veil. Drawn on one side only (the recipe of 27 Nov-2 Dec), they
+    taught networks to change the contrast of every real defocused image; the real pairs' gain
+    and offset are small (0.99-1.07, -0.04-+0.01).
     """
     return WideDegradation(
         in_focus_sigma=float(rng.uniform(*IN_FOCUS_SIGMA)),
@@ -206,7 +207,7 @@ def edge_effect(image: np.ndarray, scale: float) -> np.ndarray:
 
 
 def in_focus(clean: np.ndarray, params: WideDegradation) -> np.ndarray:
-    """The training target: ``clean`` with the scene's polarity, edge effect and intensity change, through the in-focus probe.
+    """The training target: ``clean`` with the scene's changes (polarity, edge effect, intensity), through the probe.
 
     A copy of ``clean`` when the draw has neither. Apply to a crop with a margin, as
     :func:`apply`; pass the result to :func:`apply`.

@@ -6,8 +6,8 @@ held-out images (``HELD_OUT``), plus procedural phantoms (``synth.phantoms``).
 Each pair is its own draw: a source image (``deblur``: a family of sources first, each a
 quarter of the pairs, then an image of it; ``denoise``: any image, as the shipped model was
 made), a scale (0.5-1x, area downsampling), a crop with a margin for the PSF, a degradation
-from ``synth.wide`` (``draw_deblur`` or ``draw_denoise``); the sharp side is the clean crop through the draw's in-focus probe
-(``wide.in_focus``), the blurry side that target degraded.
+from ``synth.wide`` (``draw_deblur`` or ``draw_denoise``); the sharp side is the clean crop
+through the draw's in-focus probe (``wide.in_focus``), the blurry side that target degraded.
 Pairs are 16-bit PNGs named ``NNNNN.png`` in ``OUT/{train,val}/{blurry,sharp}``,
 a pure function of ``--seed``.
 

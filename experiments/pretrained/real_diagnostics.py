@@ -70,8 +70,9 @@ def main() -> None:
         candidates.update({"output": output, "output, 4 flips": flip_ensemble(run.enhance, blurry),
                            "output, 4 flips + 2 turns": flip_ensemble(run.enhance, blurry, quarter_turns=True),
                            "output, Gaussian 1 px": gaussian_filter(output, 1.0, mode="reflect")})
-        candidates.update({f"output, input's frequencies below {s} px": output - gaussian_filter(output, s, mode="reflect")
-                           + gaussian_filter(blurry, s, mode="reflect") for s in (16, 32)})
+        for scale in (16, 32):
+            low_output, low_input = (gaussian_filter(image, scale, mode="reflect") for image in (output, blurry))
+            candidates[f"output, input's frequencies below {scale} px"] = output - low_output + low_input
         for label, image in candidates.items():
             score = score_pair(sharp, np.clip(image, 0.0, 1.0), shift=shift)
             scores.setdefault(label, []).append((score["psnr"], score["ssim"]))
@@ -80,7 +81,8 @@ def main() -> None:
     for label, values in scores.items():
         mean = np.mean(values, axis=0)
         print(f"| {label} | {mean[0]:.2f} | {mean[1]:.3f} |")
-    print("output spectrum peaks at periods " + ", ".join(f"{p} px: {v:.2f}" for p, v in zip(PERIODS, np.mean(peaks, 0))))
+    ratios = np.mean(peaks, axis=0)
+    print("output spectrum peaks at periods " + ", ".join(f"{p} px: {v:.2f}" for p, v in zip(PERIODS, ratios)))
 
 
 if __name__ == "__main__":

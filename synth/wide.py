@@ -193,6 +193,11 @@ def draw_denoise(rng: np.random.Generator) -> WideDegradation:
         **_draw_noise(rng, 0.01, 0.15))
 
 
+def _intensity(image: np.ndarray, gain: float, offset: float, gamma: float) -> np.ndarray:
+    """``clip(gain * image + offset, 0, 1) ** gamma``: the intensity change of the scene or of a degraded frame."""
+    return np.clip(gain * image + offset, 0.0, 1.0) ** np.float32(gamma)
+
+
 def edge_effect(image: np.ndarray, scale: float) -> np.ndarray:
     """Gradient magnitude of ``image`` smoothed at ``scale`` px, divided by its 99th percentile, clipped to [0, 1].
 
@@ -218,7 +223,7 @@ def in_focus(clean: np.ndarray, params: WideDegradation) -> np.ndarray:
     if params.scene_edges > 0:
         scene = (1.0 - params.scene_edges) * scene + params.scene_edges * edge_effect(scene, params.edge_scale)
     if (params.scene_gain, params.scene_offset, params.scene_gamma) != (1.0, 0.0, 1.0):
-        scene = np.clip(params.scene_gain * scene + params.scene_offset, 0.0, 1.0) ** np.float32(params.scene_gamma)
+        scene = _intensity(scene, params.scene_gain, params.scene_offset, params.scene_gamma)
     if params.in_focus_sigma <= 0:
         return scene.astype(np.float32, copy=True)
     return blur(scene, gaussian_psf(params.in_focus_sigma)).astype(np.float32)
@@ -232,7 +237,7 @@ def apply(clean: np.ndarray, params: WideDegradation, rng: np.random.Generator) 
     margin of the PSF's half size and cut it off afterwards for exact borders.
     """
     image = blur(np.asarray(clean, np.float32), params.psf)
-    image = np.clip(params.gain * image + params.offset, 0.0, 1.0) ** np.float32(params.gamma)
+    image = _intensity(image, params.gain, params.offset, params.gamma)
     if params.veil > 0:
         image = apply_fog(image, 1.0 - params.veil, float(image.mean()))
     if params.jitter > 0:

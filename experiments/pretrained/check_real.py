@@ -22,6 +22,17 @@ from cyclesem.data.pairs import source_group
 from cyclesem.data.registration import estimate_shift
 
 
+def defocus_pairs(data: Path, every: int):
+    """Yield ``(name, blurry, sharp, shift)`` for every ``every``-th pair of ``data/{blur,sharp}``.
+
+    Images are the content above any info bar; ``shift`` moves the blurry image onto the sharp one.
+    """
+    for name in sorted(p.name for p in (data / "blur").glob("*.png"))[::every]:
+        blurry = read_image(data / "blur" / name).content
+        sharp = read_image(data / "sharp" / name).content
+        yield name, blurry, sharp, estimate_shift(sharp, blurry)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="run folder or packaged model name")
@@ -31,12 +42,8 @@ def main() -> None:
     from cyclesem.restore.runs import load_run  # a run folder or a packaged model's name
 
     run = load_run(args.model)
-    names = sorted(p.name for p in (args.data / "blur").glob("*.png"))[:: args.every]
     scores = defaultdict(list)
-    for name in names:
-        blurry = read_image(args.data / "blur" / name).content
-        sharp = read_image(args.data / "sharp" / name).content
-        shift = estimate_shift(sharp, blurry)
+    for name, blurry, sharp, shift in defocus_pairs(args.data, args.every):
         before = score_pair(sharp, blurry, shift=shift)
         after = score_pair(sharp, np.clip(run.enhance(blurry), 0, 1), shift=shift)
         scores[source_group(Path(name).stem)].append((before["psnr"], before["ssim"], after["psnr"], after["ssim"]))

@@ -24,15 +24,18 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from cyclesem.data.registration import estimate_shift
 from cyclesem.evaluate.metrics import score_pair
-from cyclesem.io import read_image
+from experiments.pretrained.check_real import defocus_pairs
 
 PERIODS = (2, 4, 8, 16)
 
 
-def flip_ensemble(enhance, image: np.ndarray, quarter_turns: bool = False) -> np.ndarray:
-    """Mean of ``enhance`` over the flips of ``image`` (and its two quarter turns), each mapped back."""
+def enhance_over_flips(enhance, image: np.ndarray, quarter_turns: bool = False) -> np.ndarray:
+    """Mean of ``enhance`` over the flips of ``image`` (and its two quarter turns), each mapped back.
+
+    The whole enhancement (normalisation and tiles included), where
+    :func:`cyclesem.nets.ensemble.flip_ensemble` averages the network inside it.
+    """
     outputs = [enhance(image), enhance(image[:, ::-1])[:, ::-1], enhance(image[::-1])[::-1],
                enhance(image[::-1, ::-1])[::-1, ::-1]]
     if quarter_turns:
@@ -56,19 +59,15 @@ def main() -> None:
     from cyclesem.restore.runs import load_run
 
     run = load_run(args.model)
-    names = sorted(p.name for p in (args.data / "blur").glob("*.png"))[:: args.every]
     scores: dict[str, list] = {}
     peaks = []
-    for name in names:
-        blurry = read_image(args.data / "blur" / name).content
-        sharp = read_image(args.data / "sharp" / name).content
-        shift = estimate_shift(sharp, blurry)
+    for _, blurry, sharp, shift in defocus_pairs(args.data, args.every):
         output = run.enhance(blurry)
         peaks.append(grid_peaks(output))
         candidates = {"input": blurry}
         candidates.update({f"input, Gaussian {s} px": gaussian_filter(blurry, s, mode="reflect") for s in (1, 2, 4)})
-        candidates.update({"output": output, "output, 4 flips": flip_ensemble(run.enhance, blurry),
-                           "output, 4 flips + 2 turns": flip_ensemble(run.enhance, blurry, quarter_turns=True),
+        candidates.update({"output": output, "output, 4 flips": enhance_over_flips(run.enhance, blurry),
+                           "output, 4 flips + 2 turns": enhance_over_flips(run.enhance, blurry, quarter_turns=True),
                            "output, Gaussian 1 px": gaussian_filter(output, 1.0, mode="reflect")})
         for scale in (16, 32):
             low_output, low_input = (gaussian_filter(image, scale, mode="reflect") for image in (output, blurry))
@@ -76,7 +75,7 @@ def main() -> None:
         for label, image in candidates.items():
             score = score_pair(sharp, np.clip(image, 0.0, 1.0), shift=shift)
             scores.setdefault(label, []).append((score["psnr"], score["ssim"]))
-    print(f"{run.describe()}; {len(names)} pairs")
+    print(f"{run.describe()}; {len(peaks)} pairs")
     print("| image | PSNR (dB) | SSIM |\n|---|---:|---:|")
     for label, values in scores.items():
         mean = np.mean(values, axis=0)

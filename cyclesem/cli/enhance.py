@@ -32,6 +32,11 @@ DEFAULT_TILE = 512
     "images judged in focus are copied unchanged.",
 )
 @click.option(
+    "--limit-to-support/--no-limit-to-support", "limit_to_support", default=None,
+    help="Keep only detail at frequencies the input carries above its noise (a Wiener gain of the "
+    "input's own spectrum applied to the output); default: the model's setting (on for sem-deblur).",
+)
+@click.option(
     "--workers", type=click.IntRange(min=1), default=None,
     help="Run files (or Zarr chunks) as tasks on a local Dask cluster of this many worker processes.",
 )
@@ -39,7 +44,7 @@ DEFAULT_TILE = 512
     "--scheduler", default=None, metavar="ADDRESS",
     help="Run them on a running Dask cluster (tcp://host:8786); its workers must see the same paths.",
 )
-def command(paths, model, out_dir, overwrite, tile, where_blurry, workers, scheduler):
+def command(paths, model, out_dir, overwrite, tile, where_blurry, limit_to_support, workers, scheduler):
     """Enhance image files (or folders of them) with RUN: a trained run folder,
     an ONNX file or a bioimage.io package zip from `cyclesem export`.
 
@@ -70,7 +75,7 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry, workers, sched
     if workers and scheduler:
         raise click.UsageError("give --workers or --scheduler, not both")
     if workers or scheduler or any(is_zarr(path) for path in inputs):
-        _check_distributable(run, where_blurry)
+        _check_distributable(run, where_blurry, limit_to_support)
     if any(is_zarr(path) for path in inputs):
         _enhance_zarr(run, inputs, out_dir, overwrite, spec, workers, scheduler)
         return
@@ -78,7 +83,7 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry, workers, sched
     if workers or scheduler:
         _enhance_on_cluster(run, files, Path(out_dir), overwrite, spec, (workers, scheduler))
         return
-    loaded = _load(run, where_blurry)
+    loaded = _load(run, where_blurry, limit_to_support)
     made = not Path(out_dir).exists()
     _make_folder(out_dir)
     try:
@@ -91,12 +96,15 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry, workers, sched
     _summary(files, failures, out_dir, loaded.describe())
 
 
-def _check_distributable(run: Path, where_blurry: bool) -> None:
-    """Refuse what runs in one process only: --where-blurry and classical methods by name."""
+def _check_distributable(run: Path, where_blurry: bool, limit_to_support: bool | None) -> None:
+    """Refuse what runs in one process only: --where-blurry, a changed support limit, classical methods by name."""
     from cyclesem.evaluate.methods import BUILTIN_METHODS
 
     if where_blurry:
         raise click.UsageError("--where-blurry runs in one process: not with --workers, --scheduler or Zarr")
+    if limit_to_support is not None:
+        raise click.UsageError("--[no-]limit-to-support runs in one process: not with --workers, --scheduler "
+                               "or Zarr (there the model's own setting applies)")
     if str(run) in BUILTIN_METHODS and not Path(run).is_dir():
         raise click.UsageError(f"{run} runs in one process: give a run folder, ONNX file, package or model")
 
@@ -172,7 +180,7 @@ def _enhance_all(files, loaded, out_dir: Path, overwrite: bool, spec) -> list[tu
     return failures
 
 
-def _load(run: Path, where_blurry: bool):
+def _load(run: Path, where_blurry: bool, limit_to_support: bool | None = None):
     """A run folder, ONNX file, package or classical method by name; wrapped to act only where blurred if asked."""
     from cyclesem.evaluate.methods import BUILTIN_METHODS
     from cyclesem.export.runtime import load_network
@@ -182,9 +190,13 @@ def _load(run: Path, where_blurry: bool):
     if method is not None and not run.is_dir():
         if method.needs_psf:
             raise click.BadParameter(f"{run} needs a PSF; use blind, unsharp or a run folder", param_hint="RUN")
+        if limit_to_support is not None:
+            raise click.UsageError(f"--[no-]limit-to-support applies to networks, not to the classical method {run}")
         loaded = FunctionRestorer(method.name, lambda image: method.restore(image, None), method.details)
     else:
         loaded = load_network(run)
+        if limit_to_support is not None:
+            loaded = loaded.with_support_limit(limit_to_support)
     return SelectiveRestorer(loaded) if where_blurry else loaded
 
 

@@ -2,7 +2,8 @@
 
 :class:`TrainSettings` (length, batches, bookkeeping), :class:`DataSettings`
 (normalisation percentiles, augmentation; :meth:`DataSettings.normalizer`),
-:class:`RuntimeSettings` (mixed precision, XLA, eager). Each model kind's
+:class:`RuntimeSettings` (mixed precision, XLA, eager), :class:`EnhanceSettings`
+(what enhancement does after the network). Each model kind's
 module (:mod:`cyclesem.config.cyclegan`, :mod:`cyclesem.config.supervised`)
 extends them. No Keras here.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DataSettings", "RuntimeSettings", "TrainSettings", "non_negative", "positive"]
+__all__ = ["DataSettings", "EnhanceSettings", "RuntimeSettings", "TrainSettings", "non_negative", "positive"]
 
 
 def non_negative(obj, names) -> list[str]:
@@ -115,3 +116,16 @@ class RuntimeSettings:
 
     def check(self) -> list[str]:
         return ["'eager' and 'xla' exclude each other"] if self.eager and self.xla else []
+
+
+@dataclass(frozen=True)
+class EnhanceSettings:
+    """What enhancing with the trained network does after the network (not training).
+
+    ``limit_to_support``: filter the output by the Wiener gain of the input's own
+    spectrum, keeping only detail at frequencies the input carries above its noise
+    (:func:`cyclesem.restore.support.limit_to_support`); ``cyclesem enhance
+    --limit-to-support / --no-limit-to-support`` overrides it.
+    """
+
+    limit_to_support: bool = False

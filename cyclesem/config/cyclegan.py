@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from cyclesem.config.builder import merge, resolve
-from cyclesem.config.common import DataSettings, RuntimeSettings, TrainSettings, non_negative, positive
+from cyclesem.config.common import DataSettings, EnhanceSettings, RuntimeSettings, TrainSettings, non_negative, positive
 from cyclesem.config.supervised import MIDNET_PRESETS, MidnetSettings
 
 __all__ = [
@@ -269,6 +269,7 @@ class CycleGanConfig:
     train: CycleGanTrainSettings = field(default_factory=CycleGanTrainSettings)
     data: UnpairedDataSettings = field(default_factory=UnpairedDataSettings)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    enhance: EnhanceSettings = field(default_factory=EnhanceSettings)
 
     def check(self) -> list[str]:
         if self.preset not in PRESETS:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from cyclesem.config.builder import merge, resolve
-from cyclesem.config.common import DataSettings, RuntimeSettings, TrainSettings, positive
+from cyclesem.config.common import DataSettings, EnhanceSettings, RuntimeSettings, TrainSettings, positive
 
 __all__ = [
     "CosineAdamSettings",
@@ -189,6 +189,7 @@ class SupervisedConfig:
     train: SupervisedTrainSettings = field(default_factory=SupervisedTrainSettings)
     data: PairedDataSettings = field(default_factory=PairedDataSettings)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    enhance: EnhanceSettings = field(default_factory=EnhanceSettings)
 
     def check(self) -> list[str]:
         problems = [] if self.preset in PRESETS else [

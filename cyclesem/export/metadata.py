@@ -36,6 +36,9 @@ class NetworkInfo:
         mapped back with the same levels.
     source : str
         One line: where the weights came from (run, steps, training time).
+    limit_to_support : bool
+        Enhancement filters each output to the detail its input supports
+        (:func:`cyclesem.restore.support.limit_to_support`), as the run's did.
     """
 
     name: str
@@ -43,6 +46,7 @@ class NetworkInfo:
     norm_low: float
     norm_high: float
     source: str = ""
+    limit_to_support: bool = False
 
     @property
     def normalizer(self) -> PercentileNormalizer:
@@ -52,7 +56,8 @@ class NetworkInfo:
     def to_metadata(self) -> dict[str, str]:
         """The string pairs stored in an ONNX file."""
         values = {"name": self.name, "kind": self.kind, "norm_low": repr(self.norm_low),
-                  "norm_high": repr(self.norm_high), "source": self.source, "stride": str(STRIDE)}
+                  "norm_high": repr(self.norm_high), "source": self.source, "stride": str(STRIDE),
+                  "limit_to_support": "true" if self.limit_to_support else "false"}
         return {PREFIX + key: value for key, value in values.items()}
 
     @classmethod
@@ -75,4 +80,4 @@ class NetworkInfo:
         except ValueError:
             raise CyclesemError("the normalisation percentiles in its metadata are not numbers", path) from None
         return cls(mapping[PREFIX + "name"], mapping[PREFIX + "kind"], low, high,
-                   mapping.get(PREFIX + "source", ""))
+                   mapping.get(PREFIX + "source", ""), mapping.get(PREFIX + "limit_to_support") == "true")

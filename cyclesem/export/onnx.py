@@ -114,7 +114,8 @@ def export_run(run, path: str | os.PathLike, *, overwrite: bool = False) -> Path
     The network is the one ``cyclesem enhance`` uses (``best.keras`` when the
     run has one); its normalisation percentiles go into the metadata.
     """
-    info = NetworkInfo(run.name, run.kind, run.normalizer.low, run.normalizer.high, run.describe())
+    info = NetworkInfo(run.name, run.kind, run.normalizer.low, run.normalizer.high,
+                       run.with_support_limit(False).describe(), run.limit_to_support)
     return export_network(run.network, path, info, overwrite=overwrite)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from cyclesem.errors import CyclesemError
 from cyclesem.export.metadata import NetworkInfo
+from cyclesem.restore import support
 from cyclesem.restore.runs import enhance_tiled
 from cyclesem.restore.tiling import TileSpec
 
@@ -79,7 +80,17 @@ class OnnxNetwork:
         params=None,
     ) -> np.ndarray:
         """Enhance a 2-D image exactly as :meth:`cyclesem.restore.runs.Run.enhance` does."""
-        return enhance_tiled(image, self.info.normalizer, self.forward, tile=tile, progress=progress, params=params)
+        restored = enhance_tiled(image, self.info.normalizer, self.forward, tile=tile, progress=progress, params=params)
+        return support.limit_to_support(restored, image) if self.limit_to_support else restored
+
+    @property
+    def limit_to_support(self) -> bool:
+        """Whether outputs are filtered to the detail their input supports (from the file's metadata)."""
+        return self.info.limit_to_support
+
+    def with_support_limit(self, limit: bool) -> OnnxNetwork:
+        """This network with :attr:`limit_to_support` set to ``limit``."""
+        return replace(self, info=replace(self.info, limit_to_support=bool(limit)))
 
     @property
     def normalizer(self):
@@ -89,7 +100,8 @@ class OnnxNetwork:
     def describe(self) -> str:
         """One line for reports: file, kind, origin and runtime."""
         origin = f" ({self.info.source})" if self.info.source else ""
-        return f"{self.path.name}: {self.kind} network {self.name}{origin}, onnxruntime {self.provider}"
+        limit = ", output limited to the detail its input supports" if self.limit_to_support else ""
+        return f"{self.path.name}: {self.kind} network {self.name}{origin}, onnxruntime {self.provider}{limit}"
 
 
 def providers() -> list[str]:

@@ -3,6 +3,8 @@
 - :mod:`~cyclesem.restore.runs`: ``load_run(RUN) -> Run`` (typed config,
   normaliser, exported network) with ``Run.enhance(image)``;
 - :mod:`~cyclesem.restore.tiling`: tile plans and smooth-window blending (numpy);
+- :mod:`~cyclesem.restore.support`: ``limit_to_support(restored, image)``, keep only
+  the detail the input's spectrum carries above its noise (numpy);
 - :mod:`~cyclesem.restore.enhance`: ``enhance_file`` (format, bit depth,
   metadata and info bar kept; TIFF stacks page by page) and ``enhance_image``
   (arrays in memory);

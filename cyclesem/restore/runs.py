@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +27,7 @@ import numpy as np
 from cyclesem.config import config_from_dict
 from cyclesem.data.normalize import NormParams, PercentileNormalizer
 from cyclesem.errors import CyclesemError
+from cyclesem.restore import support
 from cyclesem.restore.tiling import TileSpec, predict_tiled
 from cyclesem.train.run_folder import BEST_MODEL_FILE, CONFIG_FILE, MODEL_FILE, STATE_FILE, is_run_dir, read_json
 
@@ -63,6 +64,11 @@ class Run:
     forward : callable
         The network compiled for inference: float32 ``(n, h, w)`` stack to
         the same (one graph per tile shape).
+    limit_to_support : bool
+        Filter each output to the detail its input supports
+        (:func:`cyclesem.restore.support.limit_to_support`); the config's
+        ``enhance.limit_to_support`` unless replaced
+        (:meth:`with_support_limit`).
     """
 
     path: Path
@@ -71,6 +77,7 @@ class Run:
     normalizer: PercentileNormalizer
     network: Any = field(repr=False)
     forward: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    limit_to_support: bool = False
 
     @property
     def name(self) -> str:
@@ -123,9 +130,15 @@ class Run:
         -----
         Percentiles come from a strided sample of the whole image; each tile
         is normalised and mapped back on its own, so besides the input and the
-        result only a few tiles are held in memory.
+        result only a few tiles are held in memory. With :attr:`limit_to_support`
+        the whole output is then filtered once by its input's spectrum.
         """
-        return enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress, params=params)
+        restored = enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress, params=params)
+        return support.limit_to_support(restored, image) if self.limit_to_support else restored
+
+    def with_support_limit(self, limit: bool) -> Run:
+        """This run with :attr:`limit_to_support` set to ``limit`` (the config is not changed)."""
+        return replace(self, limit_to_support=bool(limit))
 
     def describe(self) -> str:
         """One line for reports: kind, preset, steps and training time."""
@@ -142,6 +155,8 @@ class Run:
         best = self.state.get("best")
         if isinstance(best, dict) and isinstance(best.get("step"), int) and (self.path / BEST_MODEL_FILE).is_file():
             parts.append(f"network of the best validation score (step {best['step']})")
+        if self.limit_to_support:
+            parts.append("output limited to the detail its input supports")
         return f"{self.name}: " + ", ".join(parts)
 
 
@@ -234,7 +249,8 @@ def load_run(path: str | os.PathLike) -> Run:
         raise CyclesemError("state has no integer 'step'", path / STATE_FILE)
     best = path / BEST_MODEL_FILE
     network = _load_network(best if best.is_file() else path / MODEL_FILE)
-    return Run(path, config, state, config.data.normalizer(), network, _compile(network))
+    return Run(path, config, state, config.data.normalizer(), network, _compile(network),
+               config.enhance.limit_to_support)
 
 
 def _load_network(path: Path):

@@ -81,3 +81,11 @@ def test_unknown_kind_and_preset_are_refused():
         resolve_supervised_config("unet")
     with pytest.raises(CyclesemError, match="'preset' must be one of tiny, small, paper"):
         resolve_supervised_config("midnet", "huge")
+
+
+def test_enhance_settings_are_off_by_default_and_refuse_unknown_keys():
+    assert resolve_supervised_config().enhance.limit_to_support is False
+    config = resolve_supervised_config("midnet", "small", {"enhance": {"limit_to_support": True}})
+    assert config.enhance.limit_to_support is True
+    with pytest.raises(CyclesemError, match="enhance.limit"):
+        resolve_supervised_config("midnet", "small", {"enhance": {"limit": True}})

@@ -120,3 +120,18 @@ def test_a_conversion_that_changes_the_output_shape_is_refused(tmp_path, monkeyp
     with pytest.raises(CyclesemError, match=r"does not reproduce the network \(output \(1, 1, 37, 51, 1\)"):
         export_network(network, tmp_path / "bad.onnx", info)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_support_limit_travels_in_the_metadata_and_is_applied(exported):
+    from dataclasses import replace
+
+    from cyclesem.restore.support import limit_to_support
+
+    _, path, info = exported
+    assert NetworkInfo.from_metadata(replace(info, limit_to_support=True).to_metadata()).limit_to_support
+    plain = load_onnx(path)
+    assert not plain.limit_to_support  # files written before the setting existed read as off
+    limited = plain.with_support_limit(True)
+    image = np.random.default_rng(4).random((40, 56)).astype(np.float32)
+    np.testing.assert_allclose(limited.enhance(image), limit_to_support(plain.enhance(image), image), atol=1e-6)
+    assert "supports" in limited.describe() and "supports" not in plain.describe()

@@ -205,3 +205,17 @@ def test_best_validation_network_is_used_when_the_run_has_one(tmp_path):
     last = load_run(folder)
     assert "best" not in last.describe()
     assert not np.allclose(with_best.enhance(image), last.enhance(image))
+
+
+def test_the_support_limit_of_the_config_filters_the_output(tmp_path):
+    from cyclesem.restore.support import limit_to_support
+
+    config = {"kind": "cyclegan", "preset": "tiny", "data": {"norm_low": 1.0, "norm_high": 99.0},
+              "enhance": {"limit_to_support": True}}
+    limited = load_run(make_run(tmp_path / "limited", config=config))
+    plain = limited.with_support_limit(False)
+    assert limited.limit_to_support and not plain.limit_to_support
+    image = ndimage.gaussian_filter(np.random.default_rng(0).random((70, 90)), 2.0).astype(np.float32)
+    np.testing.assert_allclose(limited.enhance(image), limit_to_support(plain.enhance(image), image), atol=1e-6)
+    assert "output limited to the detail its input supports" in limited.describe()
+    assert "supports" not in plain.describe()

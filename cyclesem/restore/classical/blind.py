@@ -62,18 +62,13 @@ def blind_deconvolution(image, *, sigmas=_BLIND_SIGMAS, noise_sigma: float | Non
     """
     image = as_image(image)
     sigma = estimate_noise_sigma(image) if noise_sigma is None else float(noise_sigma)
-    crop = _central_crop(image, _BLIND_CROP)
+    crop = fourier.central_crop(image, _BLIND_CROP)
     bound = _spectrum_fit_width(crop, sigma, sorted(sigmas))
     candidates = [s for s in sorted(sigmas) if s <= bound] or [min(sigmas)]
     scores = [_gradient_sparsity(self_tuned_wiener(crop, gaussian_psf(s), noise_sigma=sigma)) for s in candidates]
     psf = gaussian_psf(candidates[int(np.argmin(scores))])
     return self_tuned_wiener(image, psf, noise_sigma=sigma), psf
 
-
-def _central_crop(image: np.ndarray, size: int) -> np.ndarray:
-    top = max(0, (image.shape[0] - size) // 2)
-    left = max(0, (image.shape[1] - size) // 2)
-    return image[top : top + size, left : left + size]
 
 
 def _gradient_sparsity(image: np.ndarray, border: int = 8) -> float:

@@ -25,6 +25,7 @@ from scipy import fft
 
 __all__ = [
     "Transfer",
+    "central_crop",
     "Padded",
     "frequencies",
     "transfer_function",
@@ -319,3 +320,10 @@ def rfft_weights(shape: tuple[int, int]) -> np.ndarray:
     if shape[1] % 2 == 0:
         weights[:, -1] = 1.0
     return weights
+
+
+def central_crop(image: np.ndarray, size: int) -> np.ndarray:
+    """The central ``size`` x ``size`` part of ``image`` (all of a side shorter than ``size``), a view."""
+    top = max(0, (image.shape[0] - size) // 2)
+    left = max(0, (image.shape[1] - size) // 2)
+    return image[top : top + size, left : left + size]

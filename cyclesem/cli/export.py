@@ -50,6 +50,10 @@ def command(run, fmt, out, sample, authors, licence, overwrite):
             loaded.network.save(keras_path)
             build_package(onnx_path, out, image, keras_path=keras_path, authors=authors or ("cyclesem",),
                           license=licence, overwrite=overwrite)
+        if loaded.limit_to_support:
+            click.echo("note: the package holds the network only; bioimage.io tools (Fiji, napari) do not apply "
+                       "its limit to supported detail (enhance.limit_to_support), cyclesem and the ONNX file do",
+                       err=True)
     click.echo(f"exported {loaded.describe()} to {out}", err=True)
 
 

@@ -16,6 +16,14 @@ in-memory tiled result to within what the network's context beyond
 ``margin`` changes (tested below 1e-3), with no blending seam: chunks meet
 where both sides have full context.
 
+A run whose output is limited to the detail its input supports
+(``enhance.limit_to_support``, :mod:`cyclesem.restore.support`) limits each
+chunk by the spectrum of that chunk and its halo, not of the whole plane: on a
+real 512 px defocused frame cut into 256 px chunks, the result differed from
+the whole-image limit by at most 0.0085 (RMS 0.0014, where the limit itself
+changes the image by 0.011 RMS), and the mean step across chunk borders was
+0.0042 against 0.0040 in the whole-image result.
+
 Memory per worker: a chunk with its halo, the network and one tile; never the
 plane. The output is built in a temporary sibling store and renamed into place
 when complete (:func:`cyclesem.io.outputs.building_folder`); a chunk whose worker

@@ -1,7 +1,8 @@
-"""Experiment files of experiments/synthetic and experiments/ablation_edge load and name real things."""
+"""Experiment files of experiments/synthetic and experiments/ablation_edge load and name real things; pretrained helpers compute what they say."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from cyclesem.evaluate.compare import BUILTIN_METHODS
@@ -56,3 +57,24 @@ def test_bad_names_are_all_reported_at_once(tmp_path):
     message = caught.value.one_line()
     for word in ("magic", "color", "smoke", "huge", "edgy"):
         assert word in message
+
+
+def test_band_statistics_of_a_perfect_and_an_empty_output():
+    from experiments.pretrained.spectral_bands import EDGES, band_statistics, spectra
+
+    sharp = np.random.default_rng(0).random((96, 96))
+    reference, same, radius = spectra(sharp, sharp, (0.0, 0.0))
+    perfect = band_statistics(reference, same, radius)
+    np.testing.assert_allclose(perfect, np.tile([1.0, 1.0, 1.0, 0.0], (len(EDGES) - 1, 1)), atol=1e-9)
+    empty = band_statistics(reference, np.zeros_like(same), radius)
+    np.testing.assert_allclose(empty[:, [0, 1, 3]], np.tile([0.0, 0.0, 1.0], (len(EDGES) - 1, 1)), atol=1e-9)
+
+
+def test_chunkwise_support_limit_equals_the_whole_image_limit_for_one_chunk():
+    from cyclesem.restore.support import limit_to_support
+    from experiments.pretrained.support_chunks import chunkwise_limit
+
+    rng = np.random.default_rng(1)
+    image, restored = rng.random((80, 72)).astype(np.float32), rng.random((80, 72)).astype(np.float32)
+    np.testing.assert_array_equal(chunkwise_limit(restored, image, 96, 16), limit_to_support(restored, image))
+    assert not np.array_equal(chunkwise_limit(restored, image, 32, 16), limit_to_support(restored, image))

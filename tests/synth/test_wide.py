@@ -37,6 +37,17 @@ def test_deblur_draws_an_in_focus_probe_within_its_range():
     assert all(wide.draw_denoise(np.random.default_rng(s)).in_focus_sigma == 0.0 for s in range(5))
 
 
+def test_deblur_blurs_wide_only_with_defocus_discs(monkeypatch):
+    probes, discs = [], []
+    gaussian, disk = wide.gaussian_psf, wide.disk_psf
+    monkeypatch.setattr(wide, "gaussian_psf", lambda sigma, *a, **k: probes.append(sigma) or gaussian(sigma, *a, **k))
+    monkeypatch.setattr(wide, "disk_psf", lambda radius, *a, **k: discs.append(radius) or disk(radius, *a, **k))
+    for seed in range(200):
+        wide.draw_deblur(np.random.default_rng(seed))
+    assert max(probes) <= 4.0 and max(discs) > 16.0
+    assert 0.45 < len(discs) / 200 < 0.65 and 0.25 < len(probes) / 200 < 0.45
+
+
 def test_in_focus_target_keeps_the_mean_and_softens_detail():
     clean = _texture()
     target = wide.in_focus(clean, wide.WideDegradation(psf=np.ones((1, 1), np.float32), in_focus_sigma=2.0))

@@ -32,6 +32,8 @@ __all__ = ["limit_to_support", "support_gain"]
 
 SPECTRUM_CROP = 1024
 """px: the input's spectrum is measured on a central crop at most this big."""
+MIN_SIDE = 8
+"""px: the smallest side whose spectrum :func:`support_gain` measures."""
 PAD = 64
 """px: mirrored margin around the restored image before filtering (no wrap-around at the borders)."""
 
@@ -42,7 +44,7 @@ def support_gain(image, *, noise_sigma: float | None = None) -> tuple[np.ndarray
     Parameters
     ----------
     image : array_like
-        2-D image (the input of a restoration), at least 8 x 8 px.
+        2-D image (the input of a restoration), at least :data:`MIN_SIDE` px on each side.
     noise_sigma : float, optional
         Standard deviation of its white noise; estimated from the image if omitted.
 
@@ -62,8 +64,8 @@ def support_gain(image, *, noise_sigma: float | None = None) -> tuple[np.ndarray
     ``S / (S + N)``. Empty rings take their neighbours' gain.
     """
     image = np.asarray(image, np.float64)
-    if image.ndim != 2 or min(image.shape) < 8:
-        raise CyclesemError(f"need a 2-D image of at least 8 x 8 px, got shape {image.shape}")
+    if image.ndim != 2 or min(image.shape) < MIN_SIDE:
+        raise CyclesemError(f"need a 2-D image of at least {MIN_SIDE} x {MIN_SIDE} px, got shape {image.shape}")
     if not np.isfinite(image).all():
         raise CyclesemError("the image holds non-finite values (NaN or infinity)")
     sigma = estimate_noise_sigma(image) if noise_sigma is None else float(noise_sigma)
@@ -100,21 +102,23 @@ def limit_to_support(restored, image, *, noise_sigma: float | None = None) -> np
     -------
     numpy.ndarray
         float32, same shape: ``restored`` with every frequency scaled by the gain the input's
-        spectrum gives it (mirrored margins of :data:`PAD` px keep the borders clean).
+        spectrum gives it (mirrored margins of :data:`PAD` px keep the borders clean); an
+        image narrower than :data:`MIN_SIDE` px has no spectrum to measure and comes back as it is.
 
     Raises
     ------
     CyclesemError
-        If the shapes differ, an image is not 2-D or smaller than 8 x 8 px, or holds
-        non-finite values.
+        If the shapes differ, an image is not 2-D, or it holds non-finite values.
     """
     restored = np.asarray(restored, np.float64)
     image = np.asarray(image)
     if restored.shape != image.shape:
         raise CyclesemError(f"restored shape {restored.shape} differs from the input's {image.shape}")
-    frequencies, gain = support_gain(image, noise_sigma=noise_sigma)
     if not np.isfinite(restored).all():
         raise CyclesemError("the restored image holds non-finite values (NaN or infinity)")
+    if restored.ndim == 2 and min(restored.shape) < MIN_SIDE:
+        return restored.astype(np.float32)  # too small for a spectrum: nothing to measure support on
+    frequencies, gain = support_gain(image, noise_sigma=noise_sigma)
     rows = min(PAD, restored.shape[0] - 1)
     cols = min(PAD, restored.shape[1] - 1)
     padded = np.pad(restored, ((rows, rows), (cols, cols)), mode="symmetric")

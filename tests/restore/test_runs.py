@@ -219,3 +219,5 @@ def test_the_support_limit_of_the_config_filters_the_output(tmp_path):
     np.testing.assert_allclose(limited.enhance(image), limit_to_support(plain.enhance(image), image), atol=1e-6)
     assert "output limited to the detail its input supports" in limited.describe()
     assert "supports" not in plain.describe()
+    tiny = np.random.default_rng(1).random((5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(limited.enhance(tiny), plain.enhance(tiny))  # no spectrum to limit by

@@ -61,9 +61,16 @@ def test_small_and_thin_images_keep_their_shape(shape):
     assert limit_to_support(image, image).shape == shape
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (4, 16), (300, 7)])
+def test_images_too_small_for_a_spectrum_come_back_unchanged(shape):
+    image = np.random.default_rng(6).random(shape).astype(np.float32)
+    np.testing.assert_array_equal(limit_to_support(image, image), image)
+    with pytest.raises(CyclesemError, match="at least 8 x 8"):
+        support_gain(image)
+
+
 @pytest.mark.parametrize("restored, image, message", [
     (np.zeros((16, 16)), np.zeros((16, 17)), "differs"),
-    (np.zeros((4, 16)), np.zeros((4, 16)), "at least 8 x 8"),
     (np.zeros((16, 16)), np.full((16, 16), np.nan), "non-finite"),
     (np.full((16, 16), np.inf), np.zeros((16, 16)), "non-finite"),
 ])

@@ -80,8 +80,8 @@ class OnnxNetwork:
         params=None,
     ) -> np.ndarray:
         """Enhance a 2-D image exactly as :meth:`cyclesem.restore.runs.Run.enhance` does."""
-        restored = enhance_tiled(image, self.info.normalizer, self.forward, tile=tile, progress=progress, params=params)
-        return support.limit_to_support(restored, image) if self.limit_to_support else restored
+        return enhance_tiled(image, self.info.normalizer, self.forward, tile=tile, progress=progress, params=params,
+                             limit_to_support=self.limit_to_support)
 
     @property
     def limit_to_support(self) -> bool:
@@ -100,7 +100,7 @@ class OnnxNetwork:
     def describe(self) -> str:
         """One line for reports: file, kind, origin and runtime."""
         origin = f" ({self.info.source})" if self.info.source else ""
-        limit = ", output limited to the detail its input supports" if self.limit_to_support else ""
+        limit = f", {support.DESCRIPTION}" if self.limit_to_support else ""
         return f"{self.path.name}: {self.kind} network {self.name}{origin}, onnxruntime {self.provider}{limit}"
 
 

@@ -133,8 +133,8 @@ class Run:
         result only a few tiles are held in memory. With :attr:`limit_to_support`
         the whole output is then filtered once by its input's spectrum.
         """
-        restored = enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress, params=params)
-        return support.limit_to_support(restored, image) if self.limit_to_support else restored
+        return enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress, params=params,
+                             limit_to_support=self.limit_to_support)
 
     def with_support_limit(self, limit: bool) -> Run:
         """This run with :attr:`limit_to_support` set to ``limit`` (the config is not changed)."""
@@ -156,7 +156,7 @@ class Run:
         if isinstance(best, dict) and isinstance(best.get("step"), int) and (self.path / BEST_MODEL_FILE).is_file():
             parts.append(f"network of the best validation score (step {best['step']})")
         if self.limit_to_support:
-            parts.append("output limited to the detail its input supports")
+            parts.append(support.DESCRIPTION)
         return f"{self.name}: " + ", ".join(parts)
 
 
@@ -168,6 +168,7 @@ def enhance_tiled(
     tile: TileSpec | None = None,
     progress: Callable[[int, int], object] | None = None,
     params: NormParams | None = None,
+    limit_to_support: bool = False,
 ) -> np.ndarray:
     """Enhance a 2-D image with any network: normalise, predict tile by tile, map back.
 
@@ -189,6 +190,9 @@ def enhance_tiled(
         Called as ``progress(finished, total)`` as tiles finish.
     params : NormParams, optional
         Normalisation levels; by default the image's own (:func:`norm_params`).
+    limit_to_support : bool
+        Then filter the whole output by its input's spectrum
+        (:func:`cyclesem.restore.support.limit_to_support`).
 
     Returns
     -------
@@ -210,7 +214,8 @@ def enhance_tiled(
         normalised, _ = normalizer.before(tiles, params)
         return normalizer.after(forward(normalised), params)
 
-    return predict_tiled(image, predict, tile or TileSpec(), progress=progress)
+    restored = predict_tiled(image, predict, tile or TileSpec(), progress=progress)
+    return support.limit_to_support(restored, image) if limit_to_support else restored
 
 
 def load_run(path: str | os.PathLike) -> Run:

@@ -62,6 +62,17 @@ def test_compare_runs_end_to_end_and_reports_a_failing_method(benchmark, tmp_pat
     assert not list(tmp_path.glob(".report.*"))
 
 
+def test_the_title_names_the_benchmark_once(benchmark, tmp_path):
+    """The demo's folder is called ``benchmark``: no "Comparison on benchmark benchmark"."""
+    titles = {}
+    for name in ("benchmark", "bench-hybrid", "nanowires"):
+        shutil.copytree(benchmark, tmp_path / name)
+        titles[name] = compare._title(compare.benchmark_source(tmp_path / name))
+    assert titles == {"benchmark": "Comparison on benchmark (recipe gaussian)",
+                      "bench-hybrid": "Comparison on bench-hybrid (recipe gaussian)",
+                      "nanowires": "Comparison on benchmark nanowires (recipe gaussian)"}
+
+
 def test_a_bad_image_is_reported_and_the_rest_goes_on(benchmark, tmp_path):
     damaged = tmp_path / "bench"
     shutil.copytree(benchmark, damaged)

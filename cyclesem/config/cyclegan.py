@@ -119,7 +119,10 @@ class DegradationSettings:
     fitted gain and offset do to the restorer's self-made pairs, ``frame``
     (applied to both sides: the blurry folder's grey-level frame) or
     ``nuisance`` (neither side: they only help fit the degradation to the
-    blurry folder). The dataclass defaults are those of runs made before
+    blurry folder); ``pair_width_scale``: ``[low, high]`` spreads the
+    self-made pairs' PSF widths log-uniformly over the fitted mean width times
+    ``low`` to ``high`` (``None``: the fitted distribution itself), so the
+    restorer learns to judge each image's blur rather than one width. The dataclass defaults are those of runs made before
     2 Dec (no intensity terms, the mixture); new runs get
     :data:`NEW_RUN_DEFAULTS` (on real defocus the mixture's broad halo made
     the restorer stretch contrast, and a gain fitted partly to content
@@ -134,9 +137,13 @@ class DegradationSettings:
     fit_intensity: bool = False
     psf: Literal["mixture", "gaussian"] = "mixture"
     gain_offset: Literal["frame", "nuisance"] = "frame"
+    pair_width_scale: tuple[float, float] | None = None
 
     def check(self) -> list[str]:
         problems = positive(self, ["psf_radius", "initial_sigma", "learning_rate"])
+        scale = self.pair_width_scale
+        if scale is not None and (len(scale) != 2 or not 0 < scale[0] <= scale[1]):
+            problems.append(f"'pair_width_scale' needs two numbers 0 < low <= high, got {list(scale)}")
         if not 0.0 <= self.warmup < 1.0:
             problems.append(f"'warmup' must be in [0, 1), got {self.warmup}")
         return problems

@@ -100,12 +100,13 @@ class PhysicalCycleGan(FourNetworks):
     owners, logged_losses = OWNERS, PHYSICAL_LOGGED_LOSSES
 
     def __init__(self, networks: dict, loss_weights, *, warmup_steps: int, real_images: int = 1,
-                 gain_offset: str = "frame", **kwargs):
+                 gain_offset: str = "frame", pair_width_scale: tuple[float, float] | None = None, **kwargs):
         super().__init__(**kwargs)
         if gain_offset not in GAIN_OFFSET_ROLES:
             raise ValueError(f"gain_offset must be one of {', '.join(GAIN_OFFSET_ROLES)}, not {gain_offset!r}")
         self.real_images = max(int(real_images), 1)
         self.gain_offset = gain_offset
+        self.pair_width_scale = None if pair_width_scale is None else tuple(float(v) for v in pair_width_scale)
         for name in NETWORK_NAMES:
             setattr(self, name, networks[name])
         self.loss_weights_ = loss_weights
@@ -121,16 +122,19 @@ class PhysicalCycleGan(FourNetworks):
         weights = self.loss_weights_
         return () if weights.adversarial_clear > 0 or weights.blurry_cycle > 0 else ("disc_clear",)
 
-    def degrade(self, clear, data, *, mean_only: bool = False, framed: bool = True):
+    def degrade(self, clear, data, *, mean_only: bool = False, framed: bool = True, width_scale=None):
         """``gen_clear_to_blurry``'s degradation of ``clear`` with the batch's draws.
 
         ``mean_only``: without noise; ``framed=False``: without the gain and
         offset (:meth:`~cyclesem.nets.degradation.SemDegradation.frame`), for
         an image already in the blurry folder's frame, and for the self-made
-        pairs when the gain and offset are a nuisance (:meth:`self_made_pairs`).
+        pairs when the gain and offset are a nuisance (:meth:`self_made_pairs`);
+        ``width_scale``: the PSF widths spread over the fitted mean width times
+        ``(low, high)`` (:meth:`~cyclesem.nets.degradation.SemDegradation.spread_widths`).
         """
         layer = self.gen_clear_to_blurry.get_layer("degradation")
-        return layer([clear, data["draws"], data["noise"], data["veil_field"]], mean_only=mean_only, framed=framed)
+        return layer([clear, data["draws"], data["noise"], data["veil_field"]], mean_only=mean_only, framed=framed,
+                     width_scale=width_scale)
 
     def pair_targets(self, clear, data):
         """The targets of the self-made pairs: ``clear`` in the blurry folder's grey-level frame (no gradient)."""
@@ -145,9 +149,19 @@ class PhysicalCycleGan(FourNetworks):
         ``"nuisance"``: ``clear`` degraded without the gain and offset against
         ``clear`` itself, so the fitted gain and offset only help fit the
         degradation to the blurry folder and never reach the restorer.
+
+        With ``pair_width_scale = (low, high)`` the pairs' blur is not the
+        fitted distribution but the fitted mean width times a factor drawn
+        log-uniformly in ``[low, high]`` per image: the restorer sees blur from
+        nearly none to wider than the folder's and must judge each image's own
+        width, instead of undoing the folder's mean width everywhere.
         """
-        if self.gain_offset == "nuisance" and self.gen_clear_to_blurry.get_layer("degradation").fit_intensity:
-            return self.degrade(clear, data, framed=False), ops.cast(clear, "float32")
+        nuisance = self.gain_offset == "nuisance" and self.gen_clear_to_blurry.get_layer("degradation").fit_intensity
+        if nuisance:
+            return (self.degrade(clear, data, framed=False, width_scale=self.pair_width_scale),
+                    ops.cast(clear, "float32"))
+        if self.pair_width_scale is not None:
+            return self.degrade(clear, data, width_scale=self.pair_width_scale), self.pair_targets(clear, data)
         return fake_blurry, self.pair_targets(clear, data)
 
     def losses_of(self, data, step) -> dict:

@@ -61,6 +61,7 @@ VEIL_GRID = 4
 PSF_SHAPES = ("mixture", "gaussian")
 
 _INDEX = {name: i for i, name in enumerate(PARAMETERS)}
+_WIDTHS = ("log_sigma", "log_tail_width", "log_disc_radius")  # every width of the PSF, scaled together
 _SERIALIZABLE = keras.saving.register_keras_serializable(package="cyclesem")
 
 
@@ -194,6 +195,24 @@ class SemDegradation(layers.Layer):
         """Unconstrained per-image parameters ``mu + softplus(s) * eps``, ``(B, PARAMETER_COUNT)``."""
         return self.means[None] + ops.softplus(self.spreads)[None] * ops.cast(draws, "float32")
 
+    def spread_widths(self, values, draws, width_scale):
+        """``values`` with every PSF width replaced by the fitted mean width times a log-uniform factor.
+
+        The factor lies in ``width_scale = (low, high)``; its uniform draw is the
+        normal CDF of the ``log_sigma`` column of ``draws``, so no new random
+        numbers are needed and a resumed run draws the same. The Gaussian core,
+        the Lorentzian tail and the defocus disc are all scaled by the same
+        factor, keeping the PSF's shape; every other parameter keeps its draw.
+        """
+        low, high = (math.log(float(bound)) for bound in width_scale)
+        eps = ops.cast(draws, "float32")[:, _INDEX["log_sigma"]]
+        uniform = 0.5 * (1.0 + ops.erf(eps / math.sqrt(2.0)))
+        shift = low + (high - low) * uniform
+        columns = [values[:, i] for i in range(PARAMETER_COUNT)]
+        for name in _WIDTHS:
+            columns[_INDEX[name]] = self.means[_INDEX[name]] + shift
+        return ops.stack(columns, axis=1)
+
     def blur(self, clear, values):
         """``h * clear`` for per-image parameters ``values`` (no veil, no noise)."""
         images = ops.cast(clear, "float32")[..., 0]
@@ -221,9 +240,11 @@ class SemDegradation(layers.Layer):
         return (ops.exp(values[:, _INDEX["log_gain"]])[:, None, None, None] * ops.cast(images, "float32")
                 + values[:, _INDEX["offset"]][:, None, None, None])
 
-    def call(self, inputs, mean_only=False, framed=True):
+    def call(self, inputs, mean_only=False, framed=True, width_scale=None):
         clear, draws, noise, veil_field = inputs
         values = self.draw(ops.zeros_like(draws) if mean_only else draws)
+        if width_scale is not None:
+            values = self.spread_widths(values, draws, width_scale)
         shaded = self.blur(clear, values)
 
         def column(name):

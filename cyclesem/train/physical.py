@@ -67,7 +67,7 @@ class PhysicalCycleGanTask(CycleGanTask):
         model = PhysicalCycleGan(networks, config.physical_loss,
                                  warmup_steps=int(round(physical.warmup * config.train.steps)),
                                  real_images=max(config.train.batch // 4, 1), gain_offset=physical.gain_offset,
-                                 name="physical_cyclegan")
+                                 pair_width_scale=physical.pair_width_scale, name="physical_cyclegan")
         model.compile({name: self._optimizer(name) for name in NETWORK_NAMES},
                       jit_compile=jit_compile(config.runtime.xla, config.runtime.eager),
                       run_eagerly=config.runtime.eager)

@@ -128,3 +128,33 @@ def test_a_gaussian_psf_ignores_the_tail_and_disc_and_is_described_so():
     assert layer.get_config()["psf_shape"] == "gaussian"
     with pytest.raises(ValueError, match="psf_shape"):
         build_degradation(radius=8, psf_shape="disc")
+
+
+def test_spread_widths_scale_every_width_by_one_log_uniform_factor_from_the_sigma_draw():
+    from scipy.special import ndtr
+
+    layer = build_degradation(radius=8, initial_sigma=2.0, psf_shape="mixture").get_layer("degradation")
+    layer(_inputs(np.zeros((1, 24, 24, 1), np.float32)))
+    draws = np.random.default_rng(3).standard_normal((64, PARAMETER_COUNT)).astype(np.float32)
+    values = np.asarray(layer.draw(draws))
+    spread = np.asarray(layer.spread_widths(layer.draw(draws), draws, (0.25, 2.0)))
+    means = np.asarray(layer.means)
+    factor = np.exp(spread[:, PARAMETERS.index("log_sigma")] - means[PARAMETERS.index("log_sigma")])
+    expected = np.exp(np.log(0.25) + np.log(8.0) * ndtr(draws[:, PARAMETERS.index("log_sigma")]))
+    np.testing.assert_allclose(factor, expected, rtol=1e-4)
+    assert factor.min() >= 0.25 - 1e-6 and factor.max() <= 2.0 + 1e-6
+    for name in ("log_tail_width", "log_disc_radius"):  # the PSF's shape is kept: one factor for every width
+        np.testing.assert_allclose(spread[:, PARAMETERS.index(name)] - means[PARAMETERS.index(name)],
+                                   np.log(factor), atol=1e-5)
+    others = [i for i, name in enumerate(PARAMETERS) if name not in ("log_sigma", "log_tail_width", "log_disc_radius")]
+    np.testing.assert_array_equal(spread[:, others], values[:, others])
+
+
+def test_a_spread_call_blurs_less_at_a_small_factor_than_at_a_large_one():
+    rng = np.random.default_rng(5)
+    clear = rng.random((1, 40, 40, 1)).astype(np.float32)
+    layer = build_degradation(radius=12, initial_sigma=3.0).get_layer("degradation")
+    inputs = _inputs(clear)
+    narrow = np.asarray(layer(inputs, mean_only=True, width_scale=(0.1, 0.1)))
+    wide = np.asarray(layer(inputs, mean_only=True, width_scale=(2.0, 2.0)))
+    assert np.abs(narrow - clear).mean() < np.abs(wide - clear).mean() / 2

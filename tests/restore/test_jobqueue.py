@@ -1,4 +1,4 @@
-"""The README's SLURM recipe (dask-jobqueue) without SLURM: its job script starts workers that enhance.
+"""The documented SLURM recipe (docs/scale-out.md, dask-jobqueue) without SLURM: its job script starts workers that enhance.
 
 ``SLURMCluster`` starts its scheduler here and only writes the batch script;
 ``sbatch`` would run the script's last line on a node. This test runs that line
@@ -35,18 +35,18 @@ TILES = TileSpec(tile=128)
 
 
 def documented_cluster():
-    """The ``SLURMCluster(...)`` of the README's python block, evaluated as written."""
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```python\n(from dask_jobqueue import SLURMCluster.*?)```", readme, re.S)
-    assert block, "README.md has no python block using dask_jobqueue.SLURMCluster"
+    """The ``SLURMCluster(...)`` of the python block in docs/scale-out.md, evaluated as written."""
+    page = (PROJECT_ROOT / "docs" / "scale-out.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(from dask_jobqueue import SLURMCluster.*?)```", page, re.S)
+    assert block, "docs/scale-out.md has no python block using dask_jobqueue.SLURMCluster"
     calls = [node.value for node in ast.walk(ast.parse(block.group(1)))
              if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
              and getattr(node.value.func, "id", None) == "SLURMCluster"]
-    assert len(calls) == 1, "expected one `cluster = SLURMCluster(...)` in the README's block"
-    return eval(compile(ast.Expression(calls[0]), "README.md", "eval"), {"SLURMCluster": jobqueue.SLURMCluster})
+    assert len(calls) == 1, "expected one `cluster = SLURMCluster(...)` in the block of docs/scale-out.md"
+    return eval(compile(ast.Expression(calls[0]), "docs/scale-out.md", "eval"), {"SLURMCluster": jobqueue.SLURMCluster})
 
 
-def test_the_readme_job_script_starts_workers_that_write_the_single_process_bytes(tmp_path):
+def test_the_documented_job_script_starts_workers_that_write_the_single_process_bytes(tmp_path):
     run_dir = make_run(tmp_path / "run")
     inputs = [io.write_image(tmp_path / "in" / f"f{k}.tif", micrograph((200, 160), seed=k), dtype="uint16")
               for k in range(2)]

@@ -102,7 +102,7 @@ class WideDegradation:
 
 IN_FOCUS_SIGMA = (1.0, 3.0)
 """Range (px) of the in-focus probe of ``sem-deblur``'s targets. An in-focus SEM frame is not
-infinitely sharp: on the defocus map (:mod:`cyclesem.evaluate.defocus`) the clean training
+infinitely sharp: on the defocus map (:mod:`cyclesem.restore.defocus`) the clean training
 sources read 1.0-1.8 px, while the in-focus partners of real defocus pairs read 2.9-3.1 px, what a
 nanowire image reads after a Gaussian blur of sigma 2.5-3 px. Targets sharper than the instrument's
 focus teach a network to sharpen past it, which on real defocus pairs cost 2.2 dB at step 1000

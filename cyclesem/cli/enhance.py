@@ -183,7 +183,7 @@ def _enhance_all(files, loaded, out_dir: Path, overwrite: bool, spec) -> list[tu
 def _load(run: Path, where_blurry: bool, limit_to_support: bool | None = None):
     """A run folder, ONNX file, package or classical method by name; wrapped to act only where blurred if asked."""
     from cyclesem.evaluate.methods import BUILTIN_METHODS
-    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.onnx_runtime import load_network
     from cyclesem.restore.selective import FunctionRestorer, SelectiveRestorer
 
     method = BUILTIN_METHODS.get(str(run))

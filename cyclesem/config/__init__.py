@@ -16,6 +16,8 @@ one path. Nothing here imports Keras or TensorFlow.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Mapping
 
 from cyclesem.config.builder import (
@@ -39,6 +41,7 @@ __all__ = [
     "parse_override",
     "resolve",
     "resolve_config",
+    "saved_config",
     "to_dict",
 ]
 
@@ -93,3 +96,19 @@ def config_from_dict(saved: Mapping[str, Any], options: Mapping[str, Any] | None
         raise CyclesemError(f"config has no 'kind' ({', '.join(KINDS)})", source)
     return resolve_config(kind, saved.get("preset", "small"), saved, (), options, source=source,
                           new_run=False)
+
+
+def saved_config(run_dir: str | os.PathLike, *, steps: int | None = None):
+    """The config saved in a run folder, rebuilt as its kind's config (``steps`` replaced if given).
+
+    Raises
+    ------
+    CyclesemError
+        If the folder holds no ``config.json`` or it does not build.
+    """
+    from cyclesem.io.run_folder import CONFIG_FILE, read_json
+
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise CyclesemError(f"not a run folder (no {CONFIG_FILE})", run_dir)
+    return config_from_dict(read_json(path), {"train": {"steps": steps}}, source=str(path))

@@ -10,7 +10,7 @@ Each file is one task calling :func:`cyclesem.restore.enhance.enhance_file`, so
 a worker writes exactly the bytes the single-process path writes, atomically
 (:func:`cyclesem.io.outputs.write_atomic`: a hidden temporary file renamed into
 place). A worker process loads the network (a run folder, an ONNX file or a
-package: :func:`cyclesem.export.runtime.load_network`) on its first task and
+package: :func:`cyclesem.restore.onnx_runtime.load_network`) on its first task and
 keeps it (:func:`worker_run`). A file that fails is
 reported, not raised, so the others go on. A worker lost mid-task (killed,
 out of memory, its node gone) makes the scheduler run the task again elsewhere;
@@ -124,9 +124,9 @@ def worker_run(run_path: str):
 
     Returns
     -------
-    cyclesem.restore.runs.Run or cyclesem.export.runtime.OnnxNetwork
+    cyclesem.restore.runs.Run or cyclesem.restore.onnx_runtime.OnnxNetwork
     """
-    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.onnx_runtime import load_network
 
     with _RUNS_LOCK:
         if run_path not in _RUNS:

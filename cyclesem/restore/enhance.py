@@ -66,8 +66,8 @@ def enhance_file(
 
     Parameters
     ----------
-    run : cyclesem.restore.runs.Run or cyclesem.export.runtime.OnnxNetwork
-        A loaded network (:func:`cyclesem.export.runtime.load_network`).
+    run : cyclesem.restore.runs.Run or cyclesem.restore.onnx_runtime.OnnxNetwork
+        A loaded network (:func:`cyclesem.restore.onnx_runtime.load_network`).
     input_path : str or os.PathLike
         The image to enhance (any format :func:`cyclesem.io.read_image` reads),
         or a multi-page TIFF stack.

@@ -1,12 +1,12 @@
 """Restore only where the image is out of focus.
 
 :func:`restore_where_blurry` maps the local blur
-(:func:`cyclesem.evaluate.defocus.defocus_map`), turns it into a smooth weight
+(:func:`cyclesem.restore.defocus.defocus_map`), turns it into a smooth weight
 (0 up to :data:`BLEND_LOW` px, 1 from :data:`BLEND_HIGH` px, a smoothstep
 between), and returns ``input + weight * (restored - input)``:
 
 - where the weight is 0 the output is the input, bit for bit;
-- an image whose verdict is ``in focus`` (:func:`cyclesem.evaluate.defocus.verdict`),
+- an image whose verdict is ``in focus`` (:func:`cyclesem.restore.defocus.verdict`),
   or whose weight is 0 everywhere, is returned unchanged, and the restorer is
   not even called;
 - any restorer works: a callable ``image -> restored image`` of the same shape
@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from cyclesem.evaluate.defocus import SHARP_WIDTH, DefocusMap, defocus_map, verdict
+from cyclesem.restore.defocus import SHARP_WIDTH, DefocusMap, defocus_map, verdict
 
 __all__ = ["BLEND_LOW", "BLEND_HIGH", "Selective", "blend_weight", "restore_where_blurry", "SelectiveRestorer", "FunctionRestorer"]
 

@@ -56,7 +56,7 @@ def exported(tmp_path_factory):
 
 
 def test_onnx_equals_the_trained_keras_network_on_odd_sizes(exported):
-    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.onnx_runtime import load_network
     from cyclesem.restore.runs import load_run
 
     run, onnx_network = load_run(exported / "run"), load_network(exported / "net.onnx")
@@ -75,7 +75,7 @@ def test_export_does_not_depend_on_what_the_process_built_before(exported, tmp_p
     import keras
 
     from cyclesem.export.onnx import export_run
-    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.onnx_runtime import load_network
     from cyclesem.restore.runs import load_run
 
     for width in (4, 6):

@@ -13,9 +13,9 @@ from tests.nets.test_midnet import _wake_blocks  # noqa: E402
 from tests.nets.test_generator_discriminator import randomise_output, tiny_generator  # noqa: E402
 
 from cyclesem.errors import CyclesemError  # noqa: E402
-from cyclesem.export.metadata import NetworkInfo  # noqa: E402
+from cyclesem.restore.network_info import NetworkInfo  # noqa: E402
 from cyclesem.export.onnx import OPSET, export_network  # noqa: E402
-from cyclesem.export.runtime import load_onnx  # noqa: E402
+from cyclesem.restore.onnx_runtime import load_onnx  # noqa: E402
 from cyclesem.nets.midnet import build_midnet  # noqa: E402
 
 ODD_SIZES = [(67, 45), (130, 97), (1, 1), (33, 200)]

@@ -11,7 +11,8 @@ import pytest
 from scipy import ndimage
 
 from cyclesem.errors import CyclesemError
-from cyclesem.restore.runs import is_run_dir, load_run
+from cyclesem.io.run_folder import is_run_dir
+from cyclesem.restore.runs import load_run
 from cyclesem.restore.tiling import TileSpec
 
 keras = pytest.importorskip("keras")

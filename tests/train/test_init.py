@@ -10,9 +10,9 @@ keras = pytest.importorskip("keras")
 from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
 from cyclesem.errors import CyclesemError  # noqa: E402
 from cyclesem.restore.runs import load_run  # noqa: E402
-from cyclesem.train.cyclegan import cyclegan_task  # noqa: E402
+from cyclesem.train.tasks import cyclegan_task  # noqa: E402
 from cyclesem.train.init import InitialisedTask, init_settings  # noqa: E402
-from cyclesem.train.run_folder import prepare_run_folder  # noqa: E402
+from cyclesem.io.run_folder import prepare_run_folder  # noqa: E402
 from cyclesem.train.supervised import SupervisedTask  # noqa: E402
 from tests.train.test_physical import images  # noqa: E402, F401 - a fixture
 from tests.train.test_supervised import micro_config, pairs, run  # noqa: E402, F401 - pairs is a fixture

@@ -108,7 +108,7 @@ def test_jax_trained_networks_enhance_under_tensorflow(jax_runs):
 
 
 def test_jax_run_resumes_under_tensorflow(jax_runs):
-    from cyclesem.train.cyclegan import cyclegan_task
+    from cyclesem.train.tasks import cyclegan_task
     from cyclesem.train.runner import train
     from tests.train.jax_smoke import physical_config, unpaired_images
 

@@ -16,9 +16,10 @@ keras = pytest.importorskip("keras")
 
 from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
 from cyclesem.nets.degradation import PARAMETERS  # noqa: E402
-from cyclesem.train.cyclegan import CycleGanTask, cyclegan_task  # noqa: E402
+from cyclesem.train.cyclegan import CycleGanTask  # noqa: E402
+from cyclesem.train.tasks import cyclegan_task  # noqa: E402
 from cyclesem.train.physical import PhysicalCycleGanTask  # noqa: E402
-from cyclesem.train.run_folder import prepare_run_folder, read_estimated_psf, read_state  # noqa: E402
+from cyclesem.io.run_folder import prepare_run_folder, read_estimated_psf, read_state  # noqa: E402
 from cyclesem.train.runner import train  # noqa: E402
 
 MICRO = ("model.midnet.width=4", "model.discriminator.width=4", "model.physical.psf_radius=6",

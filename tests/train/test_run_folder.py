@@ -1,4 +1,4 @@
-"""Tests of cyclesem.train.run_folder: run-folder checks and files."""
+"""Tests of cyclesem.io.run_folder and cyclesem.train.run_files: run-folder checks and files."""
 
 from __future__ import annotations
 
@@ -11,13 +11,8 @@ import numpy as np
 import pytest
 
 from cyclesem.errors import CyclesemError
-from cyclesem.train.run_folder import (
-    grid_image,
-    prepare_run_folder,
-    read_state,
-    remove_interrupted_writes,
-    write_json,
-)
+from cyclesem.io.run_folder import prepare_run_folder, read_state, remove_interrupted_writes
+from cyclesem.train.run_files import grid_image, write_json
 from tests.conftest import PROJECT_ROOT
 
 

@@ -21,7 +21,7 @@ keras = pytest.importorskip("keras")
 
 from cyclesem.train.cyclegan import CycleGanTask  # noqa: E402
 from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
-from cyclesem.train.run_folder import prepare_run_folder, read_state  # noqa: E402
+from cyclesem.io.run_folder import prepare_run_folder, read_state  # noqa: E402
 from cyclesem.train.runner import train  # noqa: E402
 
 from tests.conftest import PROJECT_ROOT  # noqa: E402

@@ -19,7 +19,7 @@ from cyclesem.data.pairs import LoadedPair  # noqa: E402
 from cyclesem.config.supervised import resolve_supervised_config  # noqa: E402
 from cyclesem.data.crops import grid_crops  # noqa: E402
 from cyclesem.data.pairs import load_training_pairs  # noqa: E402
-from cyclesem.train.run_folder import prepare_run_folder, read_state  # noqa: E402
+from cyclesem.io.run_folder import prepare_run_folder, read_state  # noqa: E402
 from cyclesem.train.runner import train  # noqa: E402
 from cyclesem.train.supervised import SupervisedTask  # noqa: E402
 from tests.train.test_runner import _arrays  # noqa: E402 - checkpoint arrays

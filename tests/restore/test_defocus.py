@@ -1,4 +1,4 @@
-"""Tests for cyclesem.evaluate.defocus: the local blur map and the verdicts."""
+"""Tests for cyclesem.restore.defocus: the local blur map and the verdicts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from cyclesem.evaluate.defocus import SHARP_WIDTH, defocus_map, verdict
+from cyclesem.restore.defocus import SHARP_WIDTH, defocus_map, verdict
 from synth.phantoms import make_phantom
 
 

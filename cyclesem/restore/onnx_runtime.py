@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from cyclesem.errors import CyclesemError
-from cyclesem.export.metadata import NetworkInfo
+from cyclesem.restore.network_info import NetworkInfo
 from cyclesem.restore import support
 from cyclesem.restore.runs import enhance_tiled
 from cyclesem.restore.tiling import TileSpec

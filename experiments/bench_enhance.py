@@ -83,7 +83,7 @@ def child(model: str, input_path: str, output_path: str, tile: int) -> None:
     ``model`` is a run folder (Keras) or an ONNX file (onnxruntime).
     """
     from cyclesem import io
-    from cyclesem.restore.onnx_runtime import load_network
+    from cyclesem.restore.enhancer import load_network
     from cyclesem.restore.enhance import enhance_file
     from cyclesem.restore.tiling import TilePlan, TileSpec
 

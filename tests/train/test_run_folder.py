@@ -56,11 +56,11 @@ _KILLED = textwrap.dedent("""
 
     from cyclesem.config.supervised import resolve_supervised_config
     from cyclesem.train.tasks import run_training
-    from tests.train.test_supervised import MICRO, _write_pairs
+    from tests.helpers import MICRO_SUPERVISED, write_pairs
 
     root = Path(sys.argv[1])
-    blurry, sharp = _write_pairs(root / "pairs", ["1-1_s000", "2-1_s000"])
-    config = resolve_supervised_config("midnet", "tiny", overrides=MICRO, options={
+    blurry, sharp = write_pairs(root / "pairs", ["1-1_s000", "2-1_s000"])
+    config = resolve_supervised_config("midnet", "tiny", overrides=MICRO_SUPERVISED, options={
         "data": {"blurry": blurry, "sharp": sharp, "val_fraction": 0.0},
         "train": {"steps": 4, "crop": 32, "batch": 2, "checkpoint_every": 2, "log_every": 1, "sample_every": 100}})
     savez = np.savez

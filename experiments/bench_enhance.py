@@ -83,7 +83,7 @@ def child(model: str, input_path: str, output_path: str, tile: int) -> None:
     ``model`` is a run folder (Keras) or an ONNX file (onnxruntime).
     """
     from cyclesem import io
-    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.enhancer import load_network
     from cyclesem.restore.enhance import enhance_file
     from cyclesem.restore.tiling import TilePlan, TileSpec
 
@@ -238,7 +238,7 @@ def export_onnx(run_dir: Path) -> Path:
 
 def forward_ratio(run_dir: Path, onnx_path: Path, tile_shape, rounds: int = 7) -> dict:
     """Median seconds per tile of the Keras graph and the ONNX session, timed in alternation."""
-    from cyclesem.export.runtime import load_onnx
+    from cyclesem.restore.onnx_runtime import load_onnx
     from cyclesem.restore.runs import load_run
 
     runtimes = {"keras": load_run(run_dir).forward, "onnx": load_onnx(onnx_path).forward}

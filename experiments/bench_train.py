@@ -63,7 +63,7 @@ def bench_preset(preset: str, *, crop: int, batch: int, warmup: int, steps: int,
                  physical: bool = False) -> dict:
     """Steps per second of one preset after ``warmup`` steps (the paper's CycleGAN, or ``physical``)."""
     from cyclesem.config.cyclegan import resolve_cyclegan_config
-    from cyclesem.train.cyclegan import cyclegan_task
+    from cyclesem.train.tasks import cyclegan_task
 
     config = resolve_cyclegan_config(preset, overrides=() if physical else ("model.degradation=unet",),
                                      options={"train": {"steps": warmup + steps, "crop": crop, "batch": batch}})

@@ -35,7 +35,7 @@ _NORMAL_QUANTILES = special.ndtri((np.arange(65536) + 0.5) / 65536).astype(np.fl
 EXACT_POISSON_BELOW = 30.0
 """Doses (electrons per pixel at full brightness) below which :func:`sem_noise`
 draws exact Poisson counts; at higher doses a Gaussian of the same mean and
-variance stands in for them, about ten times faster. What the Gaussian lacks
+variance stands in for them, much faster. What the Gaussian lacks
 is the skewness, 1 / sqrt(electrons): below 0.18 at full brightness, larger in
 dark pixels, whose noise is small in absolute terms."""
 

@@ -102,11 +102,10 @@ class WideDegradation:
 
 IN_FOCUS_SIGMA = (1.0, 3.0)
 """Range (px) of the in-focus probe of ``sem-deblur``'s targets. An in-focus SEM frame is not
-infinitely sharp: on the defocus map (:mod:`cyclesem.evaluate.defocus`) the clean training
-sources read 1.0-1.8 px, while the in-focus partners of real defocus pairs read 2.9-3.1 px, what a
-nanowire image reads after a Gaussian blur of sigma 2.5-3 px. Targets sharper than the instrument's
-focus teach a network to sharpen past it, which on real defocus pairs cost 2.2 dB at step 1000
-(``experiments/README.md``)."""
+infinitely sharp: on the defocus map (:mod:`cyclesem.restore.defocus`) the in-focus partners of
+real defocus pairs read wider than the clean training sources, as a source does after a Gaussian
+blur of a few px. Targets sharper than the instrument's focus teach a network to sharpen past it,
+which costs on real defocus pairs (see ``experiments/README.md``)."""
 
 
 def lorentzian_psf(width: float, radius: int) -> np.ndarray:
@@ -138,9 +137,9 @@ def _draw_psf(rng: np.random.Generator, max_probe_sigma: float, max_radius: floa
     """No blur (10 %), an elliptical Gaussian probe (35 %) or a soft defocus disc (55 %), half with a tail.
 
     Wide blur is drawn as a disc only: a defocused beam is a disc (its transfer function
-    crosses zero and turns negative), a Gaussian models the focused probe. With Gaussians up
-    to sigma 15 px (the recipe to 2 Dec, sixth session) the networks treated the real
-    defocus's side lobe as a Gaussian's positive band (experiments/README.md).
+    crosses zero and turns negative), a Gaussian models the focused probe. With wide Gaussians
+    (an earlier recipe) the networks treated the real defocus's side lobe as a Gaussian's
+    positive band (see experiments/README.md).
     """
     choice = rng.random()
     if choice < 0.1:
@@ -171,9 +170,9 @@ def draw_deblur(rng: np.random.Generator) -> WideDegradation:
     Polarity (inverted in half the draws), the SE edge effect (weight 0.2-0.7 in half the
     draws, scale 1-3 px), brightness and contrast (gain 0.8-1.2, offset +-0.08, gamma
     e^+-0.2) change the scene, so both sides of the pair: the degraded side alone gets no
-    intensity change and no veil. Drawn on one side only (the recipe of 27 Nov-2 Dec), they
-    taught networks to change the contrast of every real defocused image; the real pairs' gain
-    and offset are small (0.99-1.07, -0.04-+0.01).
+    intensity change and no veil. Drawn on one side only (an earlier recipe), they taught
+    networks to change the contrast of every real defocused image, while the real pairs' own
+    gain and offset are small (see experiments/README.md).
     """
     return WideDegradation(
         in_focus_sigma=float(rng.uniform(*IN_FOCUS_SIGMA)),

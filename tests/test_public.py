@@ -12,6 +12,7 @@ import pytest
 
 import cyclesem
 from tests.conftest import PROJECT_ROOT
+from tests.helpers import make_run  # noqa: E402
 
 FRONT_SCRIPT = (
     "import sys\n"
@@ -38,7 +39,6 @@ def test_the_public_front_imports_no_tensorflow():
 
 def test_the_example_enhances_one_image(tmp_path):
     pytest.importorskip("keras")
-    from tests.restore.test_runs import make_run
 
     run_dir = make_run(tmp_path / "run")
     image = tmp_path / "field.png"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -83,17 +82,13 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry, limit_to_suppo
     if workers or scheduler:
         _enhance_on_cluster(run, files, Path(out_dir), overwrite, spec, (workers, scheduler))
         return
+    from cyclesem.restore.enhance import enhance_batch
+
     loaded = _load(run, where_blurry, limit_to_support)
-    made = not Path(out_dir).exists()
-    _make_folder(out_dir)
-    try:
-        failures = _enhance_all(files, loaded, Path(out_dir), overwrite, spec)
-    except BaseException:
-        _remove_if_empty(out_dir, made)
-        raise
-    if len(failures) == len(files):
-        _remove_if_empty(out_dir, made)
-    _summary(files, failures, out_dir, loaded.describe())
+    with _Bars(len(files)) as bars:
+        result = enhance_batch(loaded, files, out_dir, overwrite=overwrite, tile=spec, progress=bars.tiles,
+                               done=bars.done)
+    _summary(result, out_dir)
 
 
 def _check_distributable(run: Path, where_blurry: bool, limit_to_support: bool | None) -> None:
@@ -109,43 +104,23 @@ def _check_distributable(run: Path, where_blurry: bool, limit_to_support: bool |
         raise click.UsageError(f"{run} runs in one process: give a run folder, ONNX file, package or model")
 
 
-def _summary(files, failures, out_dir, described: str) -> None:
-    done = len(files) - len(failures)
-    click.echo(f"{done} of {len(files)} file(s) enhanced into {out_dir} with {described}", err=True)
-    report_failures(failures, len(files))
+def _summary(result, out_dir) -> None:
+    done = result.total - len(result.failures)
+    click.echo(f"{done} of {result.total} file(s) enhanced into {out_dir} with {result.described}", err=True)
+    report_failures(result.failures, result.total)
 
 
 def _enhance_on_cluster(run, files, out_dir: Path, overwrite: bool, spec, cluster) -> None:
-    """Files as tasks on a Dask cluster (:mod:`cyclesem.restore.distributed`); outputs checked first."""
+    """Files as tasks on a Dask cluster (:func:`cyclesem.restore.distributed.enhance_batch_on_cluster`)."""
     from tqdm import tqdm
 
-    from cyclesem.errors import CyclesemError
-    from cyclesem.restore.distributed import cluster_client, enhance_files, require_dask
-    from cyclesem.restore.enhance import failure_line, output_path
+    from cyclesem.restore.distributed import enhance_batch_on_cluster, require_dask
 
     require_dask()
-    made = not out_dir.exists()
-    _make_folder(out_dir)
-    jobs, failures, targets = [], [], set()
-    for path in files:
-        try:
-            target = _unique(output_path(path, out_dir), targets, path)
-            if target.exists() and not overwrite:
-                raise CyclesemError("output exists (use --overwrite to replace it)", target)
-            jobs.append((path, target))
-        except CyclesemError as exc:
-            failures.append((str(path), failure_line(exc, path)))
-    try:
-        with cluster_client(*cluster) as client, tqdm(total=len(jobs), desc="enhance", unit="file") as bar:
-            described, problems = enhance_files(client, run, jobs, tile=spec, progress=bar.update)
-    except BaseException:
-        _remove_if_empty(out_dir, made)
-        raise
-    order = {str(path): k for k, path in enumerate(files)}
-    failures = sorted(failures + problems, key=lambda item: order[item[0]])
-    if len(failures) == len(files):
-        _remove_if_empty(out_dir, made)
-    _summary(files, failures, out_dir, described)
+    with tqdm(total=len(files), desc="enhance", unit="file") as bar:
+        result = enhance_batch_on_cluster(run, files, out_dir, cluster=cluster, overwrite=overwrite, tile=spec,
+                                          progress=bar.update)
+    _summary(result, out_dir)
 
 
 def _enhance_zarr(run, inputs, out_dir, overwrite, spec, workers, scheduler) -> None:
@@ -162,29 +137,11 @@ def _enhance_zarr(run, inputs, out_dir, overwrite, spec, workers, scheduler) -> 
     click.echo(f"{inputs[0]} enhanced into {out_dir} with {described}", err=True)
 
 
-def _enhance_all(files, loaded, out_dir: Path, overwrite: bool, spec) -> list[tuple[str, str]]:
-    """Enhance every file; the failures ``(path, problem)``, the others written."""
-    from tqdm import tqdm
-
-    from cyclesem.restore.enhance import enhance_file, failure_line, output_path
-
-    failures: list[tuple[str, str]] = []
-    targets: set[Path] = set()
-    for path in tqdm(files, desc="enhance", unit="file", dynamic_ncols=True):
-        with _TileBar(path.name) as tile_bar:
-            try:
-                target = _unique(output_path(path, out_dir), targets, path)
-                enhance_file(loaded, path, target, overwrite=overwrite, tile=spec, progress=tile_bar)
-            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-                failures.append((str(path), failure_line(exc, path)))
-    return failures
-
-
 def _load(run: Path, where_blurry: bool, limit_to_support: bool | None = None):
     """A run folder, ONNX file, package or classical method by name; wrapped to act only where blurred if asked."""
     from cyclesem.evaluate.methods import BUILTIN_METHODS
-    from cyclesem.export.runtime import load_network
-    from cyclesem.restore.selective import FunctionRestorer, SelectiveRestorer
+    from cyclesem.restore.enhancer import FunctionRestorer, load_network
+    from cyclesem.restore.selective import SelectiveRestorer
 
     method = BUILTIN_METHODS.get(str(run))
     if method is not None and not run.is_dir():
@@ -213,52 +170,35 @@ def _tile_spec(tile: int):
     return spec
 
 
-def _make_folder(folder: Path) -> None:
-    """Make ``folder`` and check it can be written, before any work is done."""
-    from cyclesem.errors import CyclesemError
+class _Bars:
+    """A progress bar over the files, and one over each file's tiles when it has several."""
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", folder) from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise CyclesemError("the output folder is not writable (permission denied)", folder)
-
-
-def _remove_if_empty(folder: Path, made: bool) -> None:
-    """Remove an output folder this command made and left empty."""
-    if made and Path(folder).is_dir() and not any(Path(folder).iterdir()):
-        Path(folder).rmdir()
-
-
-def _unique(target: Path, targets: set[Path], source: Path) -> Path:
-    """Refuse a second input that would land on the same output file."""
-    from cyclesem.errors import CyclesemError
-
-    if target in targets:
-        raise CyclesemError(f"another input already goes to {target}", source)
-    targets.add(target)
-    return target
-
-
-class _TileBar:
-    """A progress bar over one file's tiles, shown only when it has several."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.bar = None
-
-    def __call__(self, finished: int, total: int) -> None:
-        from tqdm import tqdm
-
-        if self.bar is None and total > 1:
-            self.bar = tqdm(total=total, desc=self.name, unit="tile", leave=False, dynamic_ncols=True)
-        if self.bar is not None:
-            self.bar.update(finished)
+    def __init__(self, files: int):
+        self.files, self.bar, self.tile_bar = files, None, None
 
     def __enter__(self):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=self.files, desc="enhance", unit="file", dynamic_ncols=True)
         return self
 
+    def tiles(self, path: Path, finished: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.tile_bar is None and total > 1:
+            self.tile_bar = tqdm(total=total, desc=path.name, unit="tile", leave=False, dynamic_ncols=True)
+        if self.tile_bar is not None:
+            self.tile_bar.update(finished)
+
+    def done(self, path: Path, problem: str) -> None:
+        self._close_tiles()
+        self.bar.update(1)
+
+    def _close_tiles(self) -> None:
+        if self.tile_bar is not None:
+            self.tile_bar.close()
+            self.tile_bar = None
+
     def __exit__(self, *exc_info):
-        if self.bar is not None:
-            self.bar.close()
+        self._close_tiles()
+        self.bar.close()

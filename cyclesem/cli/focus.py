@@ -74,7 +74,7 @@ def _list(inputs) -> tuple[list[Path], list[tuple[str, str]]]:
 
 
 def _measure(path: Path, cell: int, *, with_picture: bool) -> tuple[dict, bytes | None]:
-    from cyclesem.evaluate.defocus import defocus_map
+    from cyclesem.restore.defocus import defocus_map
     from cyclesem.io import read_image
 
     content = read_image(path).content

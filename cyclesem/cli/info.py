@@ -31,7 +31,7 @@ def command(files, as_json):
 
     failures: list[tuple[str, str]] = []
     paths = []
-    from cyclesem.train.run_folder import is_run_dir
+    from cyclesem.io.run_folder import is_run_dir
 
     runs = [item for item in files if is_run_dir(item)]
     for run in runs:
@@ -79,7 +79,7 @@ def describe_run(folder) -> list[str]:
     """Human-readable lines for a run folder: its kind and steps, and the degradation it fitted."""
     from pathlib import Path
 
-    from cyclesem.train.run_folder import CONFIG_FILE, DEGRADATION_FILE, read_json, read_state
+    from cyclesem.io.run_folder import CONFIG_FILE, DEGRADATION_FILE, read_json, read_state
 
     folder = Path(folder)
     config, state = read_json(folder / CONFIG_FILE), read_state(folder)

@@ -156,7 +156,7 @@ def _echo(line: str) -> None:
 
 
 def _report(result) -> None:
-    from cyclesem.train.run_folder import BEST_MODEL_FILE, MODEL_FILE, read_state
+    from cyclesem.io.run_folder import BEST_MODEL_FILE, MODEL_FILE, read_state
 
     run_dir = result.run_dir
     _echo(f"trained to step {result.step} of {result.steps} in {result.seconds:.0f} s; "

@@ -5,6 +5,8 @@
   (preset, file, ``--set``, options), :func:`to_dict`, :func:`load_mapping`.
 - :mod:`~cyclesem.config.common`: ``TrainSettings``, ``DataSettings``,
   ``RuntimeSettings``, shared by every model kind.
+- :mod:`~cyclesem.config.compat`: the ``config.json`` format version, and
+  upgrading configs saved by older cyclesem (:func:`config_from_dict` does).
 - :mod:`~cyclesem.config.cyclegan`: the unpaired CycleGAN (``kind =
   "cyclegan"``); :mod:`~cyclesem.config.supervised`: MIDNet and NAFNet
   (``kind = "midnet"`` / ``"nafnet"``), with presets and loss weights.
@@ -16,6 +18,8 @@ one path. Nothing here imports Keras or TensorFlow.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Mapping
 
 from cyclesem.config.builder import (
@@ -27,6 +31,7 @@ from cyclesem.config.builder import (
     resolve,
     to_dict,
 )
+from cyclesem.config.compat import upgrade_saved_config
 from cyclesem.errors import CyclesemError
 
 __all__ = [
@@ -39,6 +44,7 @@ __all__ = [
     "parse_override",
     "resolve",
     "resolve_config",
+    "saved_config",
     "to_dict",
 ]
 
@@ -48,16 +54,15 @@ KINDS = ("cyclegan", "midnet", "nafnet")
 
 def resolve_config(kind: str, preset: str = "small", file_mapping: Mapping[str, Any] | None = None,
                    overrides: list[str] | tuple[str, ...] = (), options: Mapping[str, Any] | None = None,
-                   *, source: str | None = None, new_run: bool = True):
+                   *, source: str | None = None):
     """The resolved config of model ``kind``: preset, then file, then ``--set``, then options.
 
     Parameters
     ----------
     kind : {"cyclegan", "midnet", "nafnet"}
         The model kind.
-    preset, file_mapping, overrides, options, source, new_run
-        As :func:`cyclesem.config.cyclegan.resolve_cyclegan_config` (``new_run``:
-        start from a new run's defaults; ``False`` rebuilds a saved config).
+    preset, file_mapping, overrides, options, source
+        As :func:`cyclesem.config.cyclegan.resolve_cyclegan_config`.
 
     Returns
     -------
@@ -72,8 +77,7 @@ def resolve_config(kind: str, preset: str = "small", file_mapping: Mapping[str, 
     from cyclesem.config.supervised import SKIPS, resolve_supervised_config
 
     if kind == "cyclegan":
-        return resolve_cyclegan_config(preset, file_mapping, overrides, options, source=source,
-                                       new_run=new_run)
+        return resolve_cyclegan_config(preset, file_mapping, overrides, options, source=source)
     if kind in SKIPS:
         return resolve_supervised_config(kind, preset, file_mapping, overrides, options, source=source)
     raise CyclesemError(f"unknown model kind {kind!r} (known: {', '.join(KINDS)})", source)
@@ -83,6 +87,9 @@ def config_from_dict(saved: Mapping[str, Any], options: Mapping[str, Any] | None
                      source: str | None = None):
     """Rebuild a saved config (a run folder's ``config.json``), with ``options`` on top.
 
+    A config saved by an older cyclesem is upgraded first
+    (:func:`cyclesem.config.compat.upgrade_saved_config`), so it rebuilds as it did then.
+
     Raises
     ------
     CyclesemError
@@ -91,5 +98,21 @@ def config_from_dict(saved: Mapping[str, Any], options: Mapping[str, Any] | None
     kind = saved.get("kind")
     if not isinstance(kind, str):
         raise CyclesemError(f"config has no 'kind' ({', '.join(KINDS)})", source)
-    return resolve_config(kind, saved.get("preset", "small"), saved, (), options, source=source,
-                          new_run=False)
+    saved = upgrade_saved_config(saved, source)
+    return resolve_config(kind, saved.get("preset", "small"), saved, (), options, source=source)
+
+
+def saved_config(run_dir: str | os.PathLike, *, steps: int | None = None):
+    """The config saved in a run folder, rebuilt as its kind's config (``steps`` replaced if given).
+
+    Raises
+    ------
+    CyclesemError
+        If the folder holds no ``config.json`` or it does not build.
+    """
+    from cyclesem.io.run_folder import CONFIG_FILE, read_json
+
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise CyclesemError(f"not a run folder (no {CONFIG_FILE})", run_dir)
+    return config_from_dict(read_json(path), {"train": {"steps": steps}}, source=str(path))

@@ -1,10 +1,12 @@
 """The unpaired CycleGAN config: frozen dataclasses grouped by concern, and named presets.
 
 A config is resolved once at the CLI (:func:`resolve_cyclegan_config`): the
-dataclass defaults (the ``paper`` network), then the preset's overrides, then a
-``--config`` file, then ``--set key=value`` overrides, then command-line
-options. The result is saved as ``RUN/config.json`` with a top-level
-``"kind": "cyclegan"`` and handed down as an object.
+dataclass defaults (what a new run gets: the physically constrained CycleGAN
+with a MIDNet restorer, the ``paper`` network sizes), then the preset's
+overrides, then a ``--config`` file, then ``--set key=value`` overrides, then
+command-line options. The result is saved as ``RUN/config.json`` with a
+top-level ``"kind": "cyclegan"`` and ``"version"`` and handed down as an
+object; :mod:`cyclesem.config.compat` upgrades the configs of older runs.
 
 Groups shared by every model kind live in :mod:`cyclesem.config.common`.
 CycleGAN groups: :class:`GeneratorSettings`, :class:`DiscriminatorSettings`,
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from cyclesem.config.builder import merge, resolve
+from cyclesem.config.compat import CONFIG_VERSION
 from cyclesem.config.common import DataSettings, EnhanceSettings, RuntimeSettings, TrainSettings, non_negative, positive
 from cyclesem.config.supervised import MIDNET_PRESETS, MidnetSettings
 
@@ -36,7 +39,6 @@ __all__ = [
     "AdamSettings",
     "CycleGanConfig",
     "DegradationSettings",
-    "NEW_RUN_DEFAULTS",
     "PhysicalLossWeights",
     "CycleGanLossWeights",
     "CycleGanModelSettings",
@@ -109,9 +111,8 @@ class DegradationSettings:
     ``psf_radius``: the PSF's support in pixels (training crops must be larger
     than it); ``initial_sigma``: the Gaussian core's starting width (px);
     ``learning_rate``: Adam's rate for the degradation's parameters (a handful
-    of numbers on log scales, so larger than the networks'; at 3e-2 the fit alone
-    came within 7 % of the Gaussian benchmark's mean width in 300 steps, at 1e-2
-    within 14 %, ``experiments/unpaired/fit_degradation.py``); ``warmup``: the
+    of numbers on log scales, so larger than the networks'; how fast the fit
+    alone finds a benchmark's width: ``experiments/unpaired/fit_degradation.py``); ``warmup``: the
     fraction of the steps during which only the degradation and ``disc_blurry``
     learn; ``fit_intensity``: also fit a veil, gain and offset; ``psf``: the
     PSF family, ``mixture`` (Gaussian core, Lorentzian tail, defocus disc) or
@@ -122,22 +123,23 @@ class DegradationSettings:
     blurry folder); ``pair_width_scale``: ``[low, high]`` spreads the
     self-made pairs' PSF widths log-uniformly over the fitted mean width times
     ``low`` to ``high`` (``None``: the fitted distribution itself), so the
-    restorer learns to judge each image's blur rather than one width. The dataclass defaults are those of runs made before
-    2 Dec (no intensity terms, the mixture); new runs get
-    :data:`NEW_RUN_DEFAULTS` (on real defocus the mixture's broad halo made
-    the restorer stretch contrast, and a gain fitted partly to content
-    differences between the folders, applied as a frame, taught it to
-    amplify contrast by that gain: ``experiments/README.md``).
+    restorer learns to judge each image's blur rather than undo one width
+    everywhere (leave-one-source-out on real defocus:
+    ``docs/results/generalisation.md``). The defaults fit the Gaussian with the
+    intensity terms, the gain and offset a nuisance (why the mixture and a
+    framing gain taught the restorer to stretch contrast on real defocus:
+    ``docs/results/unpaired.md``); runs saved before these defaults keep theirs
+    (:mod:`cyclesem.config.compat`).
     """
 
     psf_radius: int = 40
     initial_sigma: float = 2.0
     learning_rate: float = 3e-2
     warmup: float = 0.15
-    fit_intensity: bool = False
-    psf: Literal["mixture", "gaussian"] = "mixture"
-    gain_offset: Literal["frame", "nuisance"] = "frame"
-    pair_width_scale: tuple[float, float] | None = None
+    fit_intensity: bool = True
+    psf: Literal["mixture", "gaussian"] = "gaussian"
+    gain_offset: Literal["frame", "nuisance"] = "nuisance"
+    pair_width_scale: tuple[float, float] | None = (0.2, 1.5)
 
     def check(self) -> list[str]:
         problems = positive(self, ["psf_radius", "initial_sigma", "learning_rate"])
@@ -158,13 +160,13 @@ class CycleGanModelSettings:
     symmetric CycleGAN: a second U-Net). ``restorer``: the blurry -> clear
     network, ``unet`` (:mod:`cyclesem.nets.generator`, sizes in ``generator``)
     or ``midnet`` (:mod:`cyclesem.nets.midnet`, sizes in ``midnet``; physical
-    degradation only). The dataclass defaults describe runs made before the
-    physical degradation existed, so their ``config.json`` still loads; new
-    runs get :data:`NEW_RUN_DEFAULTS`.
+    degradation only). ``--set model.degradation=unet --set model.restorer=unet
+    --set data.normalization=image --set optimizer.learning_rate=2e-4 --set
+    train.batch=1`` gives the paper's symmetric CycleGAN as it was first trained.
     """
 
-    degradation: Literal["physical", "unet"] = "unet"
-    restorer: Literal["unet", "midnet"] = "unet"
+    degradation: Literal["physical", "unet"] = "physical"
+    restorer: Literal["unet", "midnet"] = "midnet"
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
     midnet: MidnetSettings = field(default_factory=MidnetSettings)
     discriminator: DiscriminatorSettings = field(default_factory=DiscriminatorSettings)
@@ -201,25 +203,22 @@ class PhysicalLossWeights:
     ``blurry``). Degradation: ``adversarial_blurry`` (``disc_blurry`` on
     ``F(clear)``), ``spectral`` (radial power spectra of ``F(clear)`` and
     real blurry crops) and ``intensity`` (their grey-level histograms; give it a
-    weight with ``model.physical.fit_intensity``). New runs get ``intensity``
-    and ``pair_ssim`` at 1 (:data:`NEW_RUN_DEFAULTS`); the dataclass values
-    are those of earlier runs.
+    weight with ``model.physical.fit_intensity``).
 
     The real-image terms (``adversarial_clear``, ``blurry_cycle``) are off by
-    default: on the Gaussian benchmark the restorer scored 27.55 dB without
-    them and 27.11 dB with them (0.01 and 0.5), and each step took 10 % longer
-    (``experiments/README.md``).
+    default: on the Gaussian benchmark the restorer scored lower with them and
+    each step took longer (``experiments/README.md``).
     """
 
     pair_l1: float = 1.0
-    pair_ssim: float = 0.1
+    pair_ssim: float = 1.0
     pair_edge: float = 0.1
     identity: float = 0.5
     adversarial_clear: float = 0.0
     blurry_cycle: float = 0.0
     adversarial_blurry: float = 0.1
     spectral: float = 1.0
-    intensity: float = 0.0
+    intensity: float = 1.0
 
     def check(self) -> list[str]:
         return non_negative(self, [f.name for f in dataclasses.fields(self)])
@@ -230,10 +229,11 @@ class AdamSettings:
     """Adam with a constant learning rate, then linear decay to zero.
 
     ``decay_start`` is the fraction of ``train.steps`` after which the rate
-    decays linearly, reaching zero at the last step.
+    decays linearly, reaching zero at the last step. The rate suits the
+    physically constrained CycleGAN; the paper's CycleGAN used 2e-4.
     """
 
-    learning_rate: float = 2e-4
+    learning_rate: float = 1e-3
     beta_1: float = 0.5
     beta_2: float = 0.999
     decay_start: float = 0.5
@@ -247,8 +247,9 @@ class AdamSettings:
 
 @dataclass(frozen=True)
 class CycleGanTrainSettings(TrainSettings):
-    """:class:`TrainSettings` plus the pool of past fakes shown to the discriminators."""
+    """:class:`TrainSettings` (batches of 4) plus the pool of past fakes shown to the discriminators."""
 
+    batch: int = 4
     pool_size: int = 50
 
     def check(self) -> list[str]:
@@ -257,17 +258,19 @@ class CycleGanTrainSettings(TrainSettings):
 
 @dataclass(frozen=True)
 class UnpairedDataSettings(DataSettings):
-    """:class:`DataSettings` plus the two image folders (recorded so a run can resume)."""
+    """:class:`DataSettings` (``shared`` normalisation) plus the two image folders (recorded so a run can resume)."""
 
+    normalization: Literal["image", "shared"] = "shared"
     blurry: str = ""
     clear: str = ""
 
 
 @dataclass(frozen=True)
 class CycleGanConfig:
-    """The resolved config of an unpaired CycleGAN run."""
+    """The resolved config of an unpaired CycleGAN run (``version``: its ``config.json`` format)."""
 
     kind: Literal["cyclegan"] = "cyclegan"
+    version: int = CONFIG_VERSION
     preset: str = "paper"
     model: CycleGanModelSettings = field(default_factory=CycleGanModelSettings)
     loss: CycleGanLossWeights = field(default_factory=CycleGanLossWeights)
@@ -276,32 +279,15 @@ class CycleGanConfig:
     train: CycleGanTrainSettings = field(default_factory=CycleGanTrainSettings)
     data: UnpairedDataSettings = field(default_factory=UnpairedDataSettings)
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
-    enhance: EnhanceSettings = field(default_factory=EnhanceSettings)
+    enhance: EnhanceSettings = field(default_factory=lambda: EnhanceSettings(keep_grey_levels=True))
 
     def check(self) -> list[str]:
+        problems = [] if self.version == CONFIG_VERSION else [
+            f"'version' must be {CONFIG_VERSION} (older configs are upgraded when a run folder loads)"]
         if self.preset not in PRESETS:
-            return [f"'preset' must be one of {', '.join(PRESETS)}, got {self.preset!r}"]
-        return []
+            problems.append(f"'preset' must be one of {', '.join(PRESETS)}, got {self.preset!r}")
+        return problems
 
-
-NEW_RUN_DEFAULTS: dict[str, Any] = {
-    "model": {"degradation": "physical", "restorer": "midnet",
-              "physical": {"fit_intensity": True, "psf": "gaussian", "gain_offset": "nuisance"}},
-    "physical_loss": {"intensity": 1.0, "pair_ssim": 1.0},
-    "data": {"normalization": "shared"},
-    "train": {"batch": 4},
-    "optimizer": {"learning_rate": 1e-3},
-}
-"""What a new run gets before its preset: the physical degradation with a MIDNet
-restorer, shared normalisation, Adam at 1e-3 (on the Gaussian benchmark 27.11 dB
-against 25.91 dB at the paper's 2e-4); a Gaussian PSF with the veil, gain and
-offset fitted (the gain and offset as the blurry folder's grey-level frame),
-the grey-level histogram term and an SSIM weight of 1 (2 Dec: real defocus
-split A 25.22 dB / 0.797 against blind deconvolution's 24.36 / 0.786; every
-benchmark in ``experiments/README.md``).
-``--set model.degradation=unet --set model.restorer=unet --set data.normalization=image
---set optimizer.learning_rate=2e-4 --set train.batch=1`` gives the paper's symmetric
-CycleGAN as it was."""
 
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": {
@@ -339,7 +325,6 @@ def resolve_cyclegan_config(
     options: Mapping[str, Any] | None = None,
     *,
     source: str | None = None,
-    new_run: bool = True,
 ) -> CycleGanConfig:
     """Build a :class:`CycleGanConfig`: preset, then file, then ``--set``, then options.
 
@@ -356,9 +341,6 @@ def resolve_cyclegan_config(
         ``None`` values are ignored.
     source : str, optional
         Named in error messages (the config file).
-    new_run : bool
-        Start from :data:`NEW_RUN_DEFAULTS` (a new run); ``False`` when
-        resuming, so a run made before those defaults keeps its kind.
 
     Returns
     -------
@@ -369,6 +351,5 @@ def resolve_cyclegan_config(
     CyclesemError
         Listing every unknown key and invalid value.
     """
-    base = merge(NEW_RUN_DEFAULTS if new_run else {}, PRESETS.get(preset, {}))
-    base = merge(base, {"preset": preset})
+    base = merge(PRESETS.get(preset, {}), {"preset": preset})
     return resolve(CycleGanConfig, base, file_mapping, overrides, options, source=source)

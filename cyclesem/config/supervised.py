@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from cyclesem.config.builder import merge, resolve
+from cyclesem.config.compat import CONFIG_VERSION
 from cyclesem.config.common import DataSettings, EnhanceSettings, RuntimeSettings, TrainSettings, positive
 
 __all__ = [
@@ -179,9 +180,10 @@ class PairedDataSettings(DataSettings):
 
 @dataclass(frozen=True)
 class SupervisedConfig:
-    """The resolved config of a supervised MIDNet or NAFNet run."""
+    """The resolved config of a supervised MIDNet or NAFNet run (``version``: its ``config.json`` format)."""
 
     kind: Literal["midnet", "nafnet"] = "midnet"
+    version: int = CONFIG_VERSION
     preset: str = "paper"
     model: MidnetSettings = field(default_factory=MidnetSettings)
     loss: RestorationLossWeights = field(default_factory=RestorationLossWeights)
@@ -192,8 +194,10 @@ class SupervisedConfig:
     enhance: EnhanceSettings = field(default_factory=EnhanceSettings)
 
     def check(self) -> list[str]:
-        problems = [] if self.preset in PRESETS else [
-            f"'preset' must be one of {', '.join(PRESETS)}, got {self.preset!r}"]
+        problems = [] if self.version == CONFIG_VERSION else [
+            f"'version' must be {CONFIG_VERSION} (older configs are upgraded when a run folder loads)"]
+        if self.preset not in PRESETS:
+            problems.append(f"'preset' must be one of {', '.join(PRESETS)}, got {self.preset!r}")
         if self.train is not None and self.model is not None and self.train.crop % self.model.stride:
             problems.append(f"'train.crop' ({self.train.crop}) must be a multiple of the network's "
                             f"stride {self.model.stride} (2 ** stages)")

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from cyclesem import __version__
 from cyclesem.data.registration import estimate_shift
 from cyclesem.errors import CyclesemError
-from cyclesem.evaluate import report
+from cyclesem.evaluate import report, report_data, report_html
 from cyclesem.evaluate.methods import BUILTIN_METHODS, DEFAULT_METHODS, Method, describe_problem, resolve_methods
 from cyclesem.evaluate.metrics import no_reference_scores, score_pair
 from cyclesem.evaluate.sources import Item, Source, benchmark_source, pairs_source
@@ -52,7 +52,7 @@ class Comparison:
     """What :func:`run_comparison` measured and wrote.
 
     ``rows``: one dict per image and method (``image, method, psnr, ssim, ag,
-    con, sf, focus, seconds``); ``summary``: :class:`report.SummaryRow` per
+    con, sf, focus, seconds``); ``summary``: :class:`report_data.SummaryRow` per
     method; ``reference``: mean no-reference scores of the clear images;
     ``failures``: ``(what, why)``; ``notes``: skipped methods and remarks.
     """
@@ -78,7 +78,7 @@ class _Collected:
     rows: list[dict] = field(default_factory=list)
     references: list[dict] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
-    examples: list[report.Example] = field(default_factory=list)
+    examples: list[report_data.Example] = field(default_factory=list)
 
 
 def run_comparison(
@@ -138,9 +138,9 @@ def run_comparison(
         else:
             for index, item in enumerate(source.items):
                 _compare_item(item, chosen, collected, register=register, keep_example=index < examples, bar=bar)
-    reference = report.mean_scores(collected.references)
-    summary = report.summarize(collected.rows, [m.name for m in chosen])
-    context = report.ReportContext(
+    reference = report_data.mean_scores(collected.references)
+    summary = report_data.summarize(collected.rows, [m.name for m in chosen])
+    context = report_data.ReportContext(
         title=_title(source),
         summary=summary,
         reference=reference,
@@ -169,7 +169,7 @@ def _compare_item(item: Item, methods: list[Method], collected: _Collected, *, r
         psf = _load_psf(item.psf) if any(m.needs_psf for m in methods) and item.psf is not None else None
         shift = estimate_shift(clear, blurry) if register else None
         reference = no_reference_scores(clear)
-        example = report.start_example(item.name, blurry, clear) if keep_example else None
+        example = report_data.start_example(item.name, blurry, clear) if keep_example else None
     except Exception as exc:  # noqa: BLE001 - a bad image is reported, the rest goes on
         collected.failures.append((item.name, describe_problem(exc)))
         bar.update(len(methods))
@@ -280,10 +280,10 @@ def _report_policy(source: Source, methods: Sequence[str]) -> dict:
     return {"owned": REPORT_FILES, "what": "a report", "inputs": source.roots + runs}
 
 
-def _write_outputs(out_dir: Path, overwrite: bool, context: report.ReportContext, policy: dict) -> Path:
+def _write_outputs(out_dir: Path, overwrite: bool, context: report_data.ReportContext, policy: dict) -> Path:
     """Write the report files in a temporary sibling folder, then rename it into place."""
     with building_folder(out_dir, overwrite=overwrite, **policy) as temp:
         report.write_csv(context.rows, temp / "metrics.csv")
         report.write_markdown(context, temp / "report.md")
-        report.write_html(context, temp / "report.html")
+        report_html.write_html(context, temp / "report.html")
     return out_dir / "report.html"

@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 
-from cyclesem.evaluate.defocus import SHARP_WIDTH, DefocusMap
+from cyclesem.restore.defocus import SHARP_WIDTH, DefocusMap
 
 __all__ = ["colour_bar_png", "defocus_png", "map_crop_png", "WIDTH_RANGE"]
 
@@ -26,7 +26,7 @@ def defocus_png(image: np.ndarray, defocus: DefocusMap, title: str = "", *, dpi:
     image : numpy.ndarray
         The 2-D image the map was made from.
     defocus : DefocusMap
-        Its map (:func:`cyclesem.evaluate.defocus.defocus_map`).
+        Its map (:func:`cyclesem.restore.defocus.defocus_map`).
     title : str
         Shown above, after the verdict.
     dpi : int
@@ -78,7 +78,7 @@ def _png(bgr: np.ndarray) -> bytes:
 
 def map_crop_png(defocus: DefocusMap, crop: tuple[slice, slice]) -> bytes:
     """PNG bytes: the map over ``crop`` of its image, coloured on the fixed scale, where it exceeds
-    :data:`~cyclesem.evaluate.defocus.SHARP_WIDTH` outlined in white."""
+    :data:`~cyclesem.restore.defocus.SHARP_WIDTH` outlined in white."""
     widths = defocus.full()[crop]
     picture = _coloured(widths)
     blurred = (np.nan_to_num(widths) > SHARP_WIDTH).astype(np.uint8)

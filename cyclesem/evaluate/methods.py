@@ -115,7 +115,7 @@ def _run_part(name: str) -> str:
 
 def _estimated_psf_method(name: str) -> Method:
     """A PSF method (``wiener:RUN``...) given the mean PSF a run fitted (``RUN/degradation.json``)."""
-    from cyclesem.train.run_folder import read_estimated_psf
+    from cyclesem.io.run_folder import read_estimated_psf
 
     method, _, run = name.partition(":")
     psf, sigma = read_estimated_psf(run)

@@ -16,8 +16,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from cyclesem.evaluate.defocus import SHARP_WIDTH
-from cyclesem.evaluate.report import (
+import cv2
+import numpy as np
+
+from cyclesem.evaluate.report_data import (
     BLURRY_LABEL,
     CLEAR_LABEL,
     COLUMNS,
@@ -31,10 +33,12 @@ from cyclesem.evaluate.report import (
     best_methods,
     cell_text,
     format_number,
-    panel_png,
 )
+from cyclesem.restore.defocus import SHARP_WIDTH
 
-__all__ = ["write_html"]
+__all__ = ["panel_png", "write_html"]
+
+_ZOOM_COLOUR = (0, 140, 255)  # BGR orange
 
 
 @lru_cache(maxsize=1)
@@ -195,3 +199,27 @@ _GLOSSARY = (
     "AG, CON, SF and focus use grey levels in [0, 1]; they grow with sharpness but also with noise "
     "and ringing, so compare them with the clear images' values (dashed line, last table row).",
 )
+
+
+def panel_png(image: np.ndarray, example: Example) -> bytes:
+    """The crop (zoom window outlined) above the zoomed detail, as PNG bytes."""
+    low, high = example.levels
+    grey = np.clip((image - low) / (high - low), 0.0, 1.0)  # display only; the data are not clipped
+    grey = (grey * 255.0 + 0.5).astype(np.uint8)
+    overview = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    rows, cols = example.zoom
+    cv2.rectangle(overview, (cols.start, rows.start), (cols.stop - 1, rows.stop - 1), _ZOOM_COLOUR, 2)
+    detail = grey[example.zoom]
+    scale = max(1, overview.shape[1] // max(detail.shape[1], 1))
+    zoomed = cv2.cvtColor(np.kron(detail, np.ones((scale, scale), np.uint8)), cv2.COLOR_GRAY2BGR)
+    zoomed = zoomed[:, : overview.shape[1]]
+    gap = np.full((4, overview.shape[1], 3), 255, np.uint8)
+    zoomed = np.pad(zoomed, ((0, 0), (0, overview.shape[1] - zoomed.shape[1]), (0, 0)), constant_values=255)
+    return _encode_png(np.vstack([overview, gap, zoomed]))
+
+
+def _encode_png(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError("could not encode a PNG")
+    return data.tobytes()

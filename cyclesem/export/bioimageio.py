@@ -24,8 +24,8 @@ from cyclesem.errors import CyclesemError
 from cyclesem.export.card import citations_for, model_card, summary
 from cyclesem.export.cover import cover_image, encode_png
 from cyclesem.export.files import check_target
-from cyclesem.export.metadata import STRIDE, NetworkInfo
-from cyclesem.export.runtime import load_onnx
+from cyclesem.restore.network_info import STRIDE, NetworkInfo
+from cyclesem.restore.onnx_runtime import load_onnx
 from cyclesem.io.outputs import write_atomic
 from cyclesem.restore.runs import enhance_tiled
 from cyclesem.restore.tiling import TileSpec

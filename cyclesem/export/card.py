@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cyclesem import __version__
-from cyclesem.export.metadata import STRIDE, NetworkInfo
+from cyclesem.restore.network_info import STRIDE, NetworkInfo
 
 __all__ = ["Citation", "CITATIONS", "citations_for", "model_card", "summary"]
 

@@ -10,8 +10,8 @@ converted again with the next seed of :data:`HASH_SEEDS`. The file
 holds the network's inference graph (instance norms with their moving
 statistics, reflection padding to a multiple of 16, crop back), float32
 ``(batch, H, W, 1)`` in and out for any H and W, opset :data:`OPSET`, and
-cyclesem's :class:`~cyclesem.export.metadata.NetworkInfo` as metadata, so
-:mod:`cyclesem.export.runtime` can enhance with it without TensorFlow. Each
+cyclesem's :class:`~cyclesem.restore.network_info.NetworkInfo` as metadata, so
+:mod:`cyclesem.restore.onnx_runtime` can enhance with it without TensorFlow. Each
 converted graph is run once with onnxruntime on an odd-sized tile and written
 only if it gives the Keras network's output.
 """
@@ -31,7 +31,7 @@ import numpy as np
 
 from cyclesem.errors import CyclesemError
 from cyclesem.export.files import check_target
-from cyclesem.export.metadata import STRIDE, NetworkInfo
+from cyclesem.restore.network_info import STRIDE, NetworkInfo
 from cyclesem.io.outputs import write_atomic
 
 __all__ = ["OPSET", "INPUT_NAME", "OUTPUT_NAME", "export_network", "export_run", "export_model_file"]

@@ -34,10 +34,8 @@ degradation, ``G = gen_blurry_to_clear``):
   sides (``F(c)`` against ``c`` in the blurry folder's grey-level frame).
   Differences of brightness and contrast between the folders are not
   focus: the earlier target ``c`` against a framed ``F(c)`` taught the
-  restorer the fitted gain (-4.5 dB on the Gaussian benchmark, gain 0.79),
-  and the frame, where the gain comes partly from content, taught it as
-  contrast (real defocus: output contrast 1.07-1.12x the sharp images',
-  ``experiments/README.md``).
+  restorer the fitted gain, and the frame, where the gain comes partly from
+  content, taught it as contrast (see ``experiments/README.md``).
 - **Blurry -> clear -> blurry** (weight 0 by default, as realism below: on
   the Gaussian benchmark the restorer did better without both):
   ``F_mean(G(b))`` against ``b`` (L1, the mean degradation without noise)

@@ -5,9 +5,8 @@
 self-ensemble of Timofte et al. (2016, "Seven ways to improve example-based
 single image super resolution") and Lim et al. (2017, EDSR), restricted to
 flips so that any height and width keep their shape. What differs between
-the flips averages away: on real defocused images the packaged ``sem-deblur``'s
-up-sampling grid (row-spectrum peaks of 1.2-1.6 at periods 2-16 px) fell to
-1.0-1.25 (``experiments/README.md``, "Pretrained models").
+the flips averages away, such as the faint grid a network's up-sampling leaves on
+real defocused images (see ``experiments/README.md``, "Pretrained models").
 
 The result is a plain functional :class:`keras.Model` sharing the network's
 weights, with only registered layers, so it saves to ``.keras`` and loads in

@@ -18,12 +18,10 @@ where both sides have full context.
 
 A run whose output is limited to the detail its input supports
 (``enhance.limit_to_support``, :mod:`cyclesem.restore.support`) limits each
-chunk by the spectrum of that chunk and its halo, not of the whole plane: on a
-real 512 px defocused frame cut into 256 px chunks (``sem-deblur``), the result
-differed from the whole-image limit by at most 0.0075 (RMS 0.0012, where the
-limit itself changes the image by 0.0099 RMS), and the mean step across chunk
-borders was 0.0030 against 0.0028 in the whole-image result
-(``python -m experiments.pretrained.support_chunks sem-deblur --chunk 256``).
+chunk by the spectrum of that chunk and its halo, not of the whole plane, so the
+result differs a little from the whole-image limit, and how little (also at chunk
+borders) is measured by ``python -m experiments.pretrained.support_chunks sem-deblur
+--chunk 256`` (see ``experiments/README.md``).
 
 Memory per worker: a chunk with its halo, the network and one tile; never the
 plane. The output is built in a temporary sibling store and renamed into place

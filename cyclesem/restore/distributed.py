@@ -10,7 +10,7 @@ Each file is one task calling :func:`cyclesem.restore.enhance.enhance_file`, so
 a worker writes exactly the bytes the single-process path writes, atomically
 (:func:`cyclesem.io.outputs.write_atomic`: a hidden temporary file renamed into
 place). A worker process loads the network (a run folder, an ONNX file or a
-package: :func:`cyclesem.export.runtime.load_network`) on its first task and
+package: :func:`cyclesem.restore.enhancer.load_network`) on its first task and
 keeps it (:func:`worker_run`). A file that fails is
 reported, not raised, so the others go on. A worker lost mid-task (killed,
 out of memory, its node gone) makes the scheduler run the task again elsewhere;
@@ -33,7 +33,7 @@ from typing import Callable, Iterator
 from cyclesem.errors import CyclesemError
 from cyclesem.restore.tiling import TileSpec
 
-__all__ = ["cluster_client", "enhance_files", "gather_tasks", "network_address", "require_dask", "warm_workers", "worker_run"]
+__all__ = ["cluster_client", "enhance_batch_on_cluster", "enhance_files", "gather_tasks", "network_address", "require_dask", "warm_workers", "worker_run"]
 
 _HINT = "Dask is not installed: pip install 'cyclesem[distributed]' (dask[distributed], zarr)"
 _RUNS: dict[str, object] = {}
@@ -124,9 +124,9 @@ def worker_run(run_path: str):
 
     Returns
     -------
-    cyclesem.restore.runs.Run or cyclesem.export.runtime.OnnxNetwork
+    cyclesem.restore.runs.Run or cyclesem.restore.onnx_runtime.OnnxNetwork
     """
-    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.enhancer import load_network
 
     with _RUNS_LOCK:
         if run_path not in _RUNS:
@@ -193,6 +193,54 @@ def enhance_files(
     _remove_leftovers(jobs)
     return described, [(str(src), problem or result) for (src, _), (result, problem) in zip(jobs, outcomes)
                        if problem or result]
+
+
+def enhance_batch_on_cluster(
+    run: str | os.PathLike,
+    files: list,
+    out_dir: str | os.PathLike,
+    *,
+    cluster: tuple[int | None, str | None] = (None, None),
+    overwrite: bool = False,
+    tile: TileSpec | None = None,
+    progress: Callable[[int], object] | None = None,
+):
+    """:func:`cyclesem.restore.enhance.enhance_batch` with the files as tasks on a Dask cluster.
+
+    Parameters
+    ----------
+    run : str or os.PathLike
+        A run folder, ONNX file, package or packaged model's name (every worker loads it).
+    files : list of Path
+        Image files.
+    out_dir : str or os.PathLike
+        The output folder (as :func:`~cyclesem.restore.enhance.enhance_batch`;
+        outputs are checked before any task starts).
+    cluster : (int or None, str or None)
+        ``(workers, scheduler)`` for :func:`cluster_client`.
+    overwrite : bool
+        Replace existing outputs.
+    tile : TileSpec, optional
+        Tiling inside each file.
+    progress : callable, optional
+        Called with 1 as each file finishes on the cluster.
+
+    Returns
+    -------
+    cyclesem.restore.enhance.BatchResult
+    """
+    from cyclesem.restore.enhance import BatchResult, batch_output_folder, batch_targets
+
+    require_dask()
+    with batch_output_folder(out_dir):
+        planned = batch_targets(files, out_dir, overwrite=overwrite)
+        jobs = [(path, target) for path, target, _ in planned if target is not None]
+        with cluster_client(*cluster) as client:
+            described, problems = enhance_files(client, run, jobs, tile=tile, progress=progress)
+    failed = dict(problems) | {str(path): problem for path, _, problem in planned if problem}
+    written = [(path, target) for path, target, _ in planned if target is not None and str(path) not in failed]
+    failures = [(str(path), failed[str(path)]) for path, _, _ in planned if str(path) in failed]
+    return BatchResult(written, failures, described)
 
 
 def gather_tasks(client, function: Callable, calls: list[tuple], *, progress: Callable[[int], object] | None = None

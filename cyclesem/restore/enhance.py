@@ -1,19 +1,36 @@
-"""Enhancing image files with a trained run, keeping everything but the pixels.
+"""Enhancing images and image files with any :class:`~cyclesem.restore.enhancer.Enhancer`.
 
-:func:`enhance_file` reads an instrument file, enhances the part above its info
-bar tile by tile (:meth:`cyclesem.restore.runs.Run.enhance`), and writes the result in
-the input's format, bit depth and metadata with the info bar put back
-unchanged (:func:`cyclesem.io.write_image`, atomic). A multi-page TIFF stack
-is enhanced page by page, each page with its own info bar and tags
-(:mod:`cyclesem.io.stacks`). The input is never written to. Memory: the input's float32 pixels, the float32 result and a few
-tiles; nothing else of full size.
+:func:`enhance_image` enhances an array in memory. :func:`enhance_file` reads
+an instrument file, enhances the part above its info bar tile by tile, and
+writes the result in the input's format, bit depth and metadata with the info
+bar put back unchanged (:func:`cyclesem.io.write_image`, atomic). A multi-page
+TIFF stack is enhanced page by page, each page with its own info bar and tags
+(:mod:`cyclesem.io.stacks`). The input is never written to. Memory: the
+input's float32 pixels, the float32 result and a few tiles; nothing else of
+full size.
+
+:func:`enhance_batch` enhances many files into one folder, each keeping its
+name (:func:`output_path`): a file that fails is recorded with its problem in
+one line (:func:`failure_line`) and the batch goes on; the
+:class:`BatchResult` lists what was written and what failed, for the caller to
+report at the end (``cyclesem enhance`` prints it and exits non-zero).
+
+Examples
+--------
+>>> from cyclesem.restore.enhance import enhance_batch
+>>> from cyclesem.restore.enhancer import load_network
+>>> result = enhance_batch(load_network("sem-deblur"), ["a.tif", "b.tif"], "sharp")  # doctest: +SKIP
+>>> result.failures                                                               # doctest: +SKIP
+[]
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -22,7 +39,8 @@ from cyclesem.errors import CyclesemError
 from cyclesem.io.stacks import is_stack, rewrite_stack
 from cyclesem.restore.tiling import TileSpec
 
-__all__ = ["enhance_file", "enhance_image", "failure_line", "output_path"]
+__all__ = ["BatchResult", "batch_targets", "batch_output_folder", "enhance_batch", "enhance_file", "enhance_image",
+           "failure_line", "output_path"]
 
 
 def output_path(input_path: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
@@ -66,8 +84,9 @@ def enhance_file(
 
     Parameters
     ----------
-    run : cyclesem.restore.runs.Run or cyclesem.export.runtime.OnnxNetwork
-        A loaded network (:func:`cyclesem.export.runtime.load_network`).
+    run : Enhancer
+        A loaded network (:func:`cyclesem.restore.enhancer.load_network`) or
+        any other :class:`~cyclesem.restore.enhancer.Enhancer`.
     input_path : str or os.PathLike
         The image to enhance (any format :func:`cyclesem.io.read_image` reads),
         or a multi-page TIFF stack.
@@ -105,12 +124,12 @@ def enhance_file(
 
 
 def enhance_image(run, image, *, tile: TileSpec | None = None) -> np.ndarray:
-    """Enhance a 2-D image in memory with a run (a loaded :class:`~cyclesem.restore.runs.Run` or its folder).
+    """Enhance a 2-D image in memory with an :class:`~cyclesem.restore.enhancer.Enhancer` or a run folder.
 
     Parameters
     ----------
-    run : Run or str or os.PathLike
-        A loaded run, or a run folder to load.
+    run : Enhancer or str or os.PathLike
+        A loaded run or network, or a run folder (or packaged model's name) to load.
     image : array_like
         2-D image in file units (as :attr:`cyclesem.io.SemImage.content`).
     tile : TileSpec, optional
@@ -141,6 +160,139 @@ def failure_line(exc: Exception, source: str | os.PathLike | None = None) -> str
         same = exc.path is None or (source is not None and Path(exc.path) == Path(source))
         return " ".join(str(exc.problem).split()) if same else exc.one_line()
     return f"unexpected error ({type(exc).__name__}): {' '.join(str(exc).split())}"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What :func:`enhance_batch` did.
+
+    Attributes
+    ----------
+    written : list of (Path, Path)
+        Each input written, and its output file, in input order.
+    failures : list of (str, str)
+        Each input that failed and its problem in one line, in input order.
+    described : str
+        The enhancer's one-line description (for the summary).
+    """
+
+    written: list
+    failures: list
+    described: str
+
+    @property
+    def total(self) -> int:
+        """How many inputs the batch held."""
+        return len(self.written) + len(self.failures)
+
+
+def batch_targets(files: Sequence[str | os.PathLike], out_dir: str | os.PathLike, *,
+                  overwrite: bool = False) -> list[tuple[Path, Path | None, str]]:
+    """Each input's output file, checked before any work is done.
+
+    Returns
+    -------
+    list of (Path, Path or None, str)
+        Input, output (None when refused) and the problem (empty when none), in
+        input order. Refused: the output folder is the input's own, a second
+        input goes to the same file, or the output exists and not ``overwrite``.
+    """
+    planned, targets = [], set()
+    for path in map(Path, files):
+        try:
+            target = output_path(path, out_dir)
+            if target in targets:
+                raise CyclesemError(f"another input already goes to {target}", path)
+            targets.add(target)
+            if target.exists() and not overwrite:
+                raise CyclesemError("output exists (use --overwrite to replace it)", target)
+            planned.append((path, target, ""))
+        except CyclesemError as exc:
+            planned.append((path, None, failure_line(exc, path)))
+    return planned
+
+
+@contextlib.contextmanager
+def batch_output_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
+    """The output folder, made (and checked writable) before any work; removed again if this made it and left it empty.
+
+    Raises
+    ------
+    CyclesemError
+        If the folder cannot be made or is not writable.
+    """
+    folder = Path(out_dir)
+    made = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CyclesemError(f"cannot make the output folder ({exc.strerror or exc})", folder) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CyclesemError("the output folder is not writable (permission denied)", folder)
+    try:
+        yield folder
+    finally:
+        if made and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def enhance_batch(
+    enhancer,
+    files: Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    tile: TileSpec | None = None,
+    progress: Callable[[Path, int, int], object] | None = None,
+    done: Callable[[Path, str], object] | None = None,
+) -> BatchResult:
+    """Enhance image files into ``out_dir`` (names kept); a file that fails is recorded and the batch goes on.
+
+    Parameters
+    ----------
+    enhancer : Enhancer
+        What enhances (:func:`cyclesem.restore.enhancer.load_network`, a
+        :class:`~cyclesem.restore.selective.SelectiveRestorer`, a
+        :class:`~cyclesem.restore.enhancer.FunctionRestorer`).
+    files : sequence of str or os.PathLike
+        Image files (:func:`cyclesem.io.list_images` expands folders).
+    out_dir : str or os.PathLike
+        The output folder: made if needed, removed again if nothing was
+        written into the folder this made (:func:`batch_output_folder`).
+    overwrite : bool
+        Replace existing outputs.
+    tile : TileSpec, optional
+        Tiling (see :mod:`cyclesem.restore.tiling`).
+    progress : callable, optional
+        ``progress(path, finished, total)`` as the tiles of input ``path`` finish.
+    done : callable, optional
+        ``done(path, problem)`` after each input (``problem`` empty when written).
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    CyclesemError
+        Only if the output folder cannot be made or written to; every
+        problem with a file goes into :attr:`BatchResult.failures`.
+    """
+    written, failures = [], []
+    with batch_output_folder(out_dir):
+        for path, target, problem in batch_targets(files, out_dir, overwrite=overwrite):
+            if target is not None:
+                tiles = None if progress is None else (lambda finished, total, path=path: progress(path, finished, total))
+                try:
+                    enhance_file(enhancer, path, target, overwrite=overwrite, tile=tile, progress=tiles)
+                    written.append((path, target))
+                except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+                    problem = failure_line(exc, path)
+            if problem:
+                failures.append((str(path), problem))
+            if done is not None:
+                done(path, problem)
+    return BatchResult(written, failures, enhancer.describe())
 
 
 def _enhanced_page(run, raw: np.ndarray, tile: TileSpec | None, progress) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The run-folder contract: load a trained run and enhance images with it.
 
 A run folder (written by ``cyclesem train``; its file names live in
-:mod:`cyclesem.train.run_folder`) holds ``config.json`` (the resolved config,
+:mod:`cyclesem.io.run_folder`) holds ``config.json`` (the resolved config,
 with a top-level ``"kind"``, rebuilt here as that kind's typed config),
 ``state.json`` (``{"step": N, ...}``) and
 ``generator.keras`` (the exported enhancement network: ``(batch, H, W, 1)``
@@ -10,14 +10,13 @@ also hold ``best.keras``, the network of the best validation score, which is
 then the one used. Everything that consumes a run calls
 :func:`load_run` on the folder. Keras is imported only when a run is loaded.
 
-Networks load with ``safe_mode=True`` only: a file holding arbitrary code (a
-``Lambda`` layer) is refused, never executed.
+Networks load with ``safe_mode=True`` only (:func:`cyclesem.nets.saving.load_network_file`):
+a file holding arbitrary code (a ``Lambda`` layer) is refused, never executed.
 """
 
 from __future__ import annotations
 
 import os
-import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -27,20 +26,11 @@ import numpy as np
 from cyclesem.config import config_from_dict
 from cyclesem.data.normalize import NormParams, PercentileNormalizer
 from cyclesem.errors import CyclesemError
+from cyclesem.io.run_folder import CONFIG_FILE, describe_run, exported_network_file, read_run_files
 from cyclesem.restore import support
 from cyclesem.restore.tiling import TileSpec, predict_tiled
-from cyclesem.train.run_folder import BEST_MODEL_FILE, CONFIG_FILE, MODEL_FILE, STATE_FILE, is_run_dir, read_json
 
-__all__ = ["Run", "enhance_tiled", "is_run_dir", "load_run", "norm_params", "sample_step"]
-_UNSAFE = (
-    "cannot load the network: the file holds Python code (a Lambda layer) and "
-    "cyclesem never runs code from a model file"
-)
-_SAVED_MODEL = (
-    "cannot load the network: it wraps a TensorFlow SavedModel (a TFSMLayer), whose graph could run "
-    "any code, and cyclesem never runs code from a model file; save the Keras network itself "
-    "(model.save('generator.keras')) or export it to ONNX"
-)
+__all__ = ["Run", "enhance_tiled", "load_run", "norm_params", "sample_step"]
 
 
 @dataclass(frozen=True)
@@ -141,23 +131,9 @@ class Run:
         return replace(self, limit_to_support=bool(limit))
 
     def describe(self) -> str:
-        """One line for reports: kind, preset, steps and training time."""
-        parts = [self.kind]
-        parts.append(f"preset {self.config.preset}")
-        planned = self.state.get("steps")
-        if isinstance(planned, int) and planned > self.step:
-            parts.append(f"{self.step} of {planned} steps")
-        else:
-            parts.append(f"{self.step} steps")
-        seconds = self.state.get("seconds")
-        if isinstance(seconds, (int, float)):
-            parts.append(f"trained {_duration(seconds)}")
-        best = self.state.get("best")
-        if isinstance(best, dict) and isinstance(best.get("step"), int) and (self.path / BEST_MODEL_FILE).is_file():
-            parts.append(f"network of the best validation score (step {best['step']})")
-        if self.limit_to_support:
-            parts.append(support.DESCRIPTION)
-        return f"{self.name}: " + ", ".join(parts)
+        """One line for reports: kind, preset, steps and training time (:func:`describe_run`)."""
+        line = describe_run(self.path, self.kind, self.config.preset, self.state)
+        return f"{line}, {support.DESCRIPTION}" if self.limit_to_support else line
 
 
 def enhance_tiled(
@@ -173,7 +149,7 @@ def enhance_tiled(
     """Enhance a 2-D image with any network: normalise, predict tile by tile, map back.
 
     Shared by Keras runs (:meth:`Run.enhance`) and ONNX networks
-    (:mod:`cyclesem.export.runtime`), so both tile, normalise and bound memory
+    (:mod:`cyclesem.restore.onnx_runtime`), so both tile, normalise and bound memory
     the same way.
 
     Parameters
@@ -237,48 +213,15 @@ def load_run(path: str | os.PathLike) -> Run:
         If the folder is not a run, a file in it is unreadable, the network
         does not load in safe mode, or a name is neither a folder nor a model.
     """
+    from cyclesem.nets.saving import load_network_file  # Keras, only when a run is loaded
     from cyclesem.pretrained import resolve
 
     path = resolve(path)
-    if not path.is_dir():
-        raise CyclesemError("not a run folder (no such folder)", path)
-    if (path / "saved_model.pb").is_file():
-        raise CyclesemError("a TensorFlow SavedModel folder, not a run folder: cyclesem loads run folders "
-                            "of 'cyclesem train', packaged models, .onnx files and bioimage.io .zip packages "
-                            "(export the network to ONNX)", path)
-    if not is_run_dir(path):
-        raise CyclesemError(f"not a run folder (needs {CONFIG_FILE} and {STATE_FILE})", path)
-    config = config_from_dict(read_json(path / CONFIG_FILE), source=str(path / CONFIG_FILE))
-    state = read_json(path / STATE_FILE)
-    if not isinstance(state.get("step"), int):
-        raise CyclesemError("state has no integer 'step'", path / STATE_FILE)
-    best = path / BEST_MODEL_FILE
-    network = _load_network(best if best.is_file() else path / MODEL_FILE)
+    saved, state = read_run_files(path)
+    config = config_from_dict(saved, source=str(path / CONFIG_FILE))
+    network = load_network_file(exported_network_file(path))
     return Run(path, config, state, config.data.normalizer(), network, _compile(network),
                config.enhance.limit_to_support)
-
-
-def _load_network(path: Path):
-    """Load an exported network in safe mode, with cyclesem's layers registered."""
-    from cyclesem.backend import require_keras
-
-    keras = require_keras()
-    import cyclesem.nets  # noqa: F401 - registers the custom layers for loading
-
-    if not path.is_file():
-        raise CyclesemError("the run has no exported network yet (training not finished?)", path)
-    if not zipfile.is_zipfile(path):
-        raise CyclesemError("cannot load the network: not a .keras file (not a zip archive)", path)
-    try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as exc:  # noqa: BLE001 - any failure means a broken or unsafe file
-        message = " ".join(str(exc).split())
-        if "TFSMLayer" in message:
-            raise CyclesemError(_SAVED_MODEL, path) from None
-        if "safe_mode" in message:
-            raise CyclesemError(_UNSAFE, path) from None
-        detail = message[:300] or type(exc).__name__
-        raise CyclesemError(f"cannot load the network ({detail})", path) from None
 
 
 def _compile(network) -> Callable[[np.ndarray], np.ndarray]:
@@ -312,14 +255,6 @@ def _compile_jax(network) -> Callable[[np.ndarray], np.ndarray]:
         return np.asarray(graph(np.asarray(tiles[..., np.newaxis], np.float32)), np.float32)[..., 0]
 
     return forward
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 def sample_step(shape: tuple[int, ...], target: int = 1 << 20) -> int:

@@ -1,20 +1,20 @@
 """Restore only where the image is out of focus.
 
 :func:`restore_where_blurry` maps the local blur
-(:func:`cyclesem.evaluate.defocus.defocus_map`), turns it into a smooth weight
+(:func:`cyclesem.restore.defocus.defocus_map`), turns it into a smooth weight
 (0 up to :data:`BLEND_LOW` px, 1 from :data:`BLEND_HIGH` px, a smoothstep
 between), and returns ``input + weight * (restored - input)``:
 
 - where the weight is 0 the output is the input, bit for bit;
-- an image whose verdict is ``in focus`` (:func:`cyclesem.evaluate.defocus.verdict`),
+- an image whose verdict is ``in focus`` (:func:`cyclesem.restore.defocus.verdict`),
   or whose weight is 0 everywhere, is returned unchanged, and the restorer is
   not even called;
 - any restorer works: a callable ``image -> restored image`` of the same shape
   (a classical method, a run folder's ``Run.enhance``, a pretrained model).
 
-:class:`SelectiveRestorer` wraps anything with an ``enhance(image, *, tile,
-progress)`` method (a :class:`cyclesem.runs.Run`) into the same interface, so
-:func:`cyclesem.enhance.enhance_file` uses it unchanged.
+:class:`SelectiveRestorer` wraps any :class:`~cyclesem.restore.enhancer.Enhancer`
+(a :class:`cyclesem.restore.runs.Run`, an ONNX network) into an Enhancer that
+acts only where blurred, so :func:`cyclesem.restore.enhance.enhance_file` uses it unchanged.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Callable
 
 import numpy as np
 
-from cyclesem.evaluate.defocus import SHARP_WIDTH, DefocusMap, defocus_map, verdict
+from cyclesem.restore.defocus import SHARP_WIDTH, DefocusMap, defocus_map, verdict
 
-__all__ = ["BLEND_LOW", "BLEND_HIGH", "Selective", "blend_weight", "restore_where_blurry", "SelectiveRestorer", "FunctionRestorer"]
+__all__ = ["BLEND_HIGH", "BLEND_LOW", "Selective", "SelectiveRestorer", "blend_weight", "restore_where_blurry"]
 
 BLEND_LOW = SHARP_WIDTH
 """px: no restoration where the map is at most this wide."""
@@ -97,13 +97,12 @@ def restore_where_blurry(
 
 
 class SelectiveRestorer:
-    """Wrap a restorer with ``enhance(image, *, tile, progress)`` so it acts only where blurred.
+    """An :class:`~cyclesem.restore.enhancer.Enhancer` acting only where the image is blurred.
 
     Parameters
     ----------
-    inner : object
-        Anything with ``enhance(image, *, tile=None, progress=None)`` and
-        ``describe()`` (a :class:`cyclesem.runs.Run`).
+    inner : Enhancer
+        What restores (a :class:`cyclesem.restore.runs.Run`, an ONNX network, a function).
     """
 
     def __init__(self, inner):
@@ -122,21 +121,3 @@ class SelectiveRestorer:
     def describe(self) -> str:
         """The inner restorer's description, and the blending rule."""
         return f"{self.inner.describe()}, only where blurred (weight 0 to 1 over {BLEND_LOW:g} to {BLEND_HIGH:g} px of blur)"
-
-
-class FunctionRestorer:
-    """A plain ``image -> restored`` function with the ``enhance`` / ``describe`` interface of a run.
-
-    The whole image goes to the function at once (``tile`` and ``progress`` are ignored).
-    """
-
-    def __init__(self, name: str, function: Callable[[np.ndarray], np.ndarray], details: str = ""):
-        self.name, self.function, self.details = name, function, details
-
-    def enhance(self, image: np.ndarray, *, tile=None, progress=None) -> np.ndarray:
-        """``function(image)`` as float32."""
-        return np.asarray(self.function(np.asarray(image, np.float32)), np.float32)
-
-    def describe(self) -> str:
-        """Name and details, for reports."""
-        return f"{self.name}: {self.details}" if self.details else self.name

@@ -3,10 +3,9 @@
 A restoration network trained on synthetic degradations fills in detail its training
 content made predictable. Where the input holds nothing of it (frequencies at which the
 blurred signal has sunk below the noise), that detail is a guess, and on real defocused SEM
-images the guess is wrong: measured on the real defocus pairs (``experiments/README.md``,
-"Keeping only supported detail"), the network of ``sem-deblur`` of 2 Dec (sixth session)
-put detail above 1/30 px^-1 whose coherence with the sharp partner was -0.23 to +0.15, with
-a larger error there than no detail at all.
+images the guess is wrong: on the real defocus pairs the detail a network puts at such
+frequencies hardly agrees with the sharp partner, and errs more there than no detail at all
+(see ``experiments/README.md``, "Keeping only supported detail").
 
 :func:`limit_to_support` filters a restored image by the radial gain ``S / (S + N)`` of
 its *input*: ``N`` is the input's white-noise power (:func:`~cyclesem.restore.classical.noise.estimate_noise_sigma`),

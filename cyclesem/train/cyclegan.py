@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 
 import keras
 
-from cyclesem.backend import jit_compile, keras_backend, mixed_precision_policy
+from cyclesem.backend import jit_compile, mixed_precision_policy
 from cyclesem.config import to_dict
 from cyclesem.data.crops import CropSampler, centre_crops
 from cyclesem.data.pipelines import unpaired_batches
-from cyclesem.errors import CyclesemError
 from cyclesem.models.four_networks import NETWORK_NAMES
 from cyclesem.models.schedules import ConstantThenLinearDecay
 from cyclesem.nets import build_discriminator, build_generator
@@ -24,7 +23,7 @@ from cyclesem.nets import build_discriminator, build_generator
 if TYPE_CHECKING:
     from cyclesem.models.cyclegan import CycleGan
 
-__all__ = ["CycleGanTask", "cyclegan_task"]
+__all__ = ["CycleGanTask"]
 
 
 class CycleGanTask:
@@ -125,23 +124,3 @@ class CycleGanTask:
 
 def _image(batch):
     return keras.ops.convert_to_numpy(keras.ops.cast(batch, "float32"))[..., 0]
-
-
-def cyclegan_task(config, blurry: list, clear: list):
-    """The unpaired task ``config.model.degradation`` names: ``physical`` or ``unet`` (the paper's CycleGAN).
-
-    Raises
-    ------
-    CyclesemError
-        For the paper's CycleGAN under a Keras backend other than TensorFlow
-        (its image pools and train step are TensorFlow code).
-    """
-    if config.model.degradation == "physical":
-        from cyclesem.train.physical import PhysicalCycleGanTask
-
-        return PhysicalCycleGanTask(config, blurry, clear)
-    if keras_backend() != "tensorflow":
-        raise CyclesemError(f"the paper's CycleGAN (model.degradation={config.model.degradation}) trains under "
-                            f"TensorFlow only, not KERAS_BACKEND={keras_backend()}: use "
-                            "model.degradation=physical or KERAS_BACKEND=tensorflow")
-    return CycleGanTask(config, blurry, clear)

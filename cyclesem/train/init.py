@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cyclesem.config import to_dict
+from cyclesem.config import saved_config, to_dict
 from cyclesem.config.supervised import SKIPS
 from cyclesem.errors import CyclesemError
 
@@ -58,7 +58,6 @@ def init_settings(source: str | os.PathLike, kind: str) -> tuple[str, dict]:
         If ``source`` is neither a model name nor a run folder.
     """
     from cyclesem.pretrained import is_model_name, resolve
-    from cyclesem.train.tasks import saved_config
 
     folder = resolve(source)
     recorded = str(source) if is_model_name(str(source)) and not Path(source).exists() else str(folder.resolve())
@@ -118,13 +117,11 @@ class InitialisedTask:
     """
 
     def __init__(self, task, source: str | os.PathLike):
-        from cyclesem.restore.runs import load_run
-
         if task.kind not in TARGET_NETWORKS:
             raise CyclesemError(f"--init cannot start a run of kind {task.kind!r}")
         self.task = task
         self.what = str(source)
-        self.source = load_run(source)
+        self.network, self.source_line = _source_network(source)
         self._load_into(task.build_model())  # the check; the runner builds its own model
 
     def __getattr__(self, name):
@@ -132,12 +129,31 @@ class InitialisedTask:
 
     def describe(self) -> str:
         """One line naming the source, for the training log."""
-        return f"starting from {self.source.describe()}"
+        return f"starting from {self.source_line}"
 
     def _load_into(self, model):
-        copy_weights(self.source.network, getattr(model, TARGET_NETWORKS[self.task.kind]), self.what)
+        copy_weights(self.network, getattr(model, TARGET_NETWORKS[self.task.kind]), self.what)
         return model
 
     def build_model(self):
         """The wrapped task's model, its restoration network holding the source's weights."""
         return self._load_into(self.task.build_model())
+
+
+def _source_network(source: str | os.PathLike):
+    """The exported network of a run folder or packaged model (safe mode) and the line describing the run.
+
+    Raises
+    ------
+    CyclesemError
+        If ``source`` is not a run folder or model, or its network does not load.
+    """
+    from cyclesem.config import config_from_dict
+    from cyclesem.io.run_folder import CONFIG_FILE, describe_run, exported_network_file, read_run_files
+    from cyclesem.nets.saving import load_network_file
+    from cyclesem.pretrained import resolve
+
+    folder = resolve(source)
+    saved, state = read_run_files(folder)
+    config = config_from_dict(saved, source=str(folder / CONFIG_FILE))
+    return load_network_file(exported_network_file(folder)), describe_run(folder, config.kind, config.preset, state)

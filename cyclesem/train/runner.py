@@ -2,7 +2,7 @@
 
 The runner knows nothing about the model it trains. A **task** object supplies
 the model-specific parts (:class:`TrainingTask`); :func:`train` does the rest
-(the files themselves are written by :mod:`cyclesem.train.run_folder`):
+(the files themselves are written by :mod:`cyclesem.train.run_files`):
 
 - the run folder: ``config.json`` (``task.config_dict()``), ``state.json``
   (``{"step", "steps", "kind", "seconds", "finished", "checkpoint"}``),
@@ -39,24 +39,19 @@ from typing import Callable, Protocol
 from cyclesem.backend import keras_backend, require_keras
 from cyclesem.errors import CyclesemError
 from cyclesem.io.outputs import write_atomic
-from cyclesem.train.strategies import choose_strategy, run_scope
-from cyclesem.train.run_folder import (
+from cyclesem.io.run_folder import (
     BEST_MODEL_FILE,
     CONFIG_FILE,
     MODEL_FILE,
     RESULT_FILES,
     SAMPLES,
     STATE_FILE,
-    LossLog,
     checkpoint_path,
-    grid_image,
     latest_checkpoint,
     read_state,
-    restore_checkpoint,
-    save_checkpoint,
-    write_json,
-    write_png,
 )
+from cyclesem.train.run_files import LossLog, grid_image, restore_checkpoint, save_checkpoint, write_json, write_png
+from cyclesem.train.strategies import choose_strategy, run_scope
 
 __all__ = ["TrainingResult", "TrainingTask", "train"]
 

@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
 from typing import Callable
 
-from cyclesem.config import config_from_dict
+from cyclesem.backend import keras_backend
+from cyclesem.config import saved_config
 from cyclesem.errors import CyclesemError
-from cyclesem.train.run_folder import (
-    CONFIG_FILE,
-    check_new_run_folder,
-    prepare_run_folder,
-    read_json,
-    remove_interrupted_writes,
-)
+from cyclesem.io.run_folder import check_new_run_folder, prepare_run_folder, remove_interrupted_writes
 
-__all__ = ["resume_training", "run_training", "saved_config", "task_for"]
+__all__ = ["cyclegan_task", "resume_training", "run_training", "task_for"]
 
 Log = Callable[[str], None]
 
@@ -56,8 +50,6 @@ def task_for(config, *, log: Log | None = None, progress: bool = False):
     from cyclesem.data.images import echo_failures, load_unpaired
 
     if config.kind == "cyclegan":
-        from cyclesem.train.cyclegan import cyclegan_task
-
         data, blurry, clear = load_unpaired(config.data, log=log)
         return cyclegan_task(dataclasses.replace(config, data=data), blurry, clear)
     from cyclesem.data.pairs import load_training_pairs
@@ -71,29 +63,37 @@ def task_for(config, *, log: Log | None = None, progress: bool = False):
     return SupervisedTask(config, data.train.pairs, data.validation.pairs)
 
 
-def saved_config(run_dir: str | os.PathLike, *, steps: int | None = None):
-    """The config saved in a run folder, rebuilt as its kind's config (``steps`` replaced if given).
+def cyclegan_task(config, blurry: list, clear: list):
+    """The unpaired task ``config.model.degradation`` names: ``physical`` or ``unet`` (the paper's CycleGAN).
 
     Raises
     ------
     CyclesemError
-        If the folder holds no ``config.json`` or it does not build.
+        For the paper's CycleGAN under a Keras backend other than TensorFlow
+        (its image pools and train step are TensorFlow code).
     """
-    path = Path(run_dir) / CONFIG_FILE
-    if not path.is_file():
-        raise CyclesemError(f"not a run folder (no {CONFIG_FILE})", run_dir)
-    return config_from_dict(read_json(path), {"train": {"steps": steps}}, source=str(path))
+    if config.model.degradation == "physical":
+        from cyclesem.train.physical import PhysicalCycleGanTask
+
+        return PhysicalCycleGanTask(config, blurry, clear)
+    from cyclesem.train.cyclegan import CycleGanTask
+
+    if keras_backend() != "tensorflow":
+        raise CyclesemError(f"the paper's CycleGAN (model.degradation={config.model.degradation}) trains under "
+                            f"TensorFlow only, not KERAS_BACKEND={keras_backend()}: use "
+                            "model.degradation=physical or KERAS_BACKEND=tensorflow")
+    return CycleGanTask(config, blurry, clear)
 
 
 def run_training(config, run_dir: str | os.PathLike, *, resume: bool = False, overwrite: bool = False,
                  progress: bool = True, log: Log | None = None, strategy=None):
     """Train ``config``'s model in ``run_dir``: a new run, or the run there continued.
 
-    A new run checks the folder first (:func:`cyclesem.train.run_folder.check_new_run_folder`),
+    A new run checks the folder first (:func:`cyclesem.io.run_folder.check_new_run_folder`),
     then loads the data and, when ``config.train.init`` names a source, its
     weights (:class:`cyclesem.train.init.InitialisedTask`), then empties the
     folder and trains. Resuming first removes what a write killed half-way left
-    (:func:`cyclesem.train.run_folder.remove_interrupted_writes`).
+    (:func:`cyclesem.io.run_folder.remove_interrupted_writes`).
 
     Parameters
     ----------

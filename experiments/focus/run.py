@@ -33,7 +33,7 @@ from scipy import ndimage
 from skimage.metrics import structural_similarity
 
 from cyclesem.restore import classical
-from cyclesem.evaluate.defocus import defocus_map
+from cyclesem.restore.defocus import defocus_map
 from cyclesem.io import read_image
 from cyclesem.restore.selective import restore_where_blurry
 from synth.benchmark import make_benchmark

@@ -25,7 +25,8 @@ import numpy as np
 
 from cyclesem.config import load_mapping
 from cyclesem.data.pairs import LoadedPair
-from cyclesem.train.run_folder import checkpoint_path, restore_checkpoint
+from cyclesem.io.run_folder import checkpoint_path
+from cyclesem.train.run_files import restore_checkpoint
 from cyclesem.config.supervised import resolve_supervised_config
 from cyclesem.train.supervised import SupervisedTask
 

@@ -33,7 +33,7 @@ from experiments import PROJECT_ROOT
 from cyclesem.evaluate.metrics import score_pair
 from cyclesem.data.pairs import match_pair_folders
 from cyclesem.restore.runs import load_run
-from cyclesem.train.run_folder import CONFIG_FILE, MODEL_FILE, STATE_FILE
+from cyclesem.io.run_folder import CONFIG_FILE, MODEL_FILE, STATE_FILE
 from cyclesem.restore.tiling import TileSpec
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data"

@@ -51,7 +51,7 @@ from experiments import PROJECT_ROOT as ROOT
 
 HERE = Path(__file__).resolve().parent
 from cyclesem import io
-from cyclesem.evaluate import report
+from cyclesem.evaluate import report, report_data
 from cyclesem.restore import classical
 from cyclesem.data import registration
 from cyclesem.evaluate.metrics import no_reference_scores, psnr, score_pair
@@ -149,8 +149,8 @@ def write_summary(out: Path, test_pairs, extra_rows: list[dict]) -> str:
                 for row in csv.DictReader(handle)]
     rows += extra_rows
     methods = list(dict.fromkeys(row["method"] for row in rows))
-    reference = report.mean_scores([no_reference_scores(_read_pair(p)[1]) for p in test_pairs])
-    table = report.markdown_table(report.summarize(rows, methods), reference)
+    reference = report_data.mean_scores([no_reference_scores(_read_pair(p)[1]) for p in test_pairs])
+    table = report.markdown_table(report_data.summarize(rows, methods), reference)
     report.write_csv(rows, out / "metrics_all.csv")
     (out / "summary.md").write_text(table + "\n", encoding="utf-8")
     return table

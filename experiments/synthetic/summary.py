@@ -16,7 +16,7 @@ import numpy as np
 
 from cyclesem.io import list_images, read_image
 from cyclesem.evaluate.metrics import no_reference_scores
-from cyclesem.evaluate.report import LABELS, mean_scores, summarize
+from cyclesem.evaluate.report_data import LABELS, mean_scores, summarize
 
 __all__ = ["machine_description", "summary_table", "write_summary"]
 

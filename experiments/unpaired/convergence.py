@@ -43,8 +43,8 @@ def convergence(run: Path, blurry_dir: Path, sharp_dir: Path, register: bool) ->
     """One row per kept checkpoint (and step 0, the untrained network)."""
     from cyclesem.config import config_from_dict
     from cyclesem.io import list_images
-    from cyclesem.train.cyclegan import cyclegan_task
-    from cyclesem.train.run_folder import restore_checkpoint
+    from cyclesem.train.tasks import cyclegan_task
+    from cyclesem.train.run_files import restore_checkpoint
 
     config = config_from_dict(json.loads((run / "config.json").read_text()))
     normalizer = config.data.normalizer()

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-import zlib
-from pathlib import Path
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -13,24 +9,7 @@ from click.testing import CliRunner
 from cyclesem.cli import main
 from cyclesem.errors import CyclesemError
 from cyclesem.io import read_image, write_image
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def huge_png(path: Path, side: int = 100_000) -> Path:
-    """A small PNG file whose header claims ``side`` x ``side`` grey pixels."""
-    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"\0" * 64))
-    path.write_bytes(data + _chunk(b"IEND", b""))
-    return path
-
-
-def good_images(folder: Path, n: int, size: int = 40, seed: int = 0) -> list[Path]:
-    rng = np.random.default_rng(seed)
-    return [write_image(folder / f"good{i}.png", rng.random((size, size), dtype=np.float32), dtype="uint8")
-            for i in range(n)]
+from tests.helpers import good_images, huge_png, make_run  # noqa: E402
 
 
 def invoke(*args: str):
@@ -75,7 +54,6 @@ def test_compare_reports_a_tiny_pair_and_still_writes_the_report(tmp_path):
 
 
 def test_two_run_folders_with_one_name_get_rows_of_their_own(tmp_path):
-    from tests.restore.test_runs import make_run
 
     from cyclesem.evaluate.methods import resolve_methods
 

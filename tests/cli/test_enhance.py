@@ -8,11 +8,10 @@ import sys
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.restore.test_enhance import micrograph
-from tests.restore.test_runs import make_run
 
 from cyclesem import io
 from cyclesem.cli import main
+from tests.helpers import make_run, micrograph  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,11 @@ import os
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.restore.test_enhance import micrograph
-from tests.restore.test_runs import make_run, tiny_network
 
 from cyclesem import io
 from cyclesem.cli import main
 from cyclesem.errors import CyclesemError
+from tests.helpers import make_run, micrograph, tiny_network  # noqa: E402
 
 
 def enhance(*args):

@@ -15,8 +15,6 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.cli.test_train_paired import MICRO
-from tests.restore.test_enhance import check_enhanced, micrograph, with_info_bar
 
 from cyclesem import io
 from cyclesem.cli import main
@@ -25,6 +23,7 @@ keras = pytest.importorskip("keras")
 pytest.importorskip("tf2onnx", reason="ONNX export needs tf2onnx (the test extra installs it)")
 pytest.importorskip("onnxruntime", reason="running ONNX needs onnxruntime (the test extra installs it)")
 pytest.importorskip("bioimageio.spec", reason="packaging needs bioimageio.spec (the test extra installs it)")
+from tests.helpers import MICRO_PAIRED_CLI, check_enhanced, micrograph, with_info_bar  # noqa: E402
 
 HIDDEN = ("tensorflow", "keras", "tf2onnx", "jax", "torch")
 
@@ -46,7 +45,7 @@ def exported(tmp_path_factory):
         cv2.imwrite(str(root / "blurry" / f"{name}.png"), cv2.GaussianBlur(sharp, (0, 0), 2.0).astype(np.uint8))
     run = root / "run"
     result = invoke("train", "--paired", "--model", "nafnet", "--blurry", root / "blurry", "--sharp", root / "sharp",
-                    "--out", run, "--preset", "tiny", "--crop", 32, "--batch", 2, "--steps", 2, *MICRO)
+                    "--out", run, "--preset", "tiny", "--crop", 32, "--batch", 2, "--steps", 2, *MICRO_PAIRED_CLI)
     assert result.exit_code == 0, result.output
     for fmt, name in (("onnx", "net.onnx"), ("bioimageio", "net.zip")):
         result = invoke("export", run, "--format", fmt, "--out", root / name, "--author", "A. Tester")
@@ -56,7 +55,7 @@ def exported(tmp_path_factory):
 
 
 def test_onnx_equals_the_trained_keras_network_on_odd_sizes(exported):
-    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.enhancer import load_network
     from cyclesem.restore.runs import load_run
 
     run, onnx_network = load_run(exported / "run"), load_network(exported / "net.onnx")
@@ -75,7 +74,7 @@ def test_export_does_not_depend_on_what_the_process_built_before(exported, tmp_p
     import keras
 
     from cyclesem.export.onnx import export_run
-    from cyclesem.export.runtime import load_network
+    from cyclesem.restore.enhancer import load_network
     from cyclesem.restore.runs import load_run
 
     for width in (4, 6):

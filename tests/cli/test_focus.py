@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tests.helpers import blurred, composite, sharp_image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent / "evaluate"))
-from tests.evaluate.test_defocus import blurred, composite, sharp_image  # noqa: E402
 
 from cyclesem import io  # noqa: E402
 from cyclesem.cli import main  # noqa: E402

@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.cli.test_bad_files import good_images, huge_png
-from tests.cli.test_overwrite_safety import digest
 
 from cyclesem.cli import main
+from tests.helpers import folder_digest, good_images, huge_png  # noqa: E402
 
 BAD = ("random.png", "truncated.png", "empty.tif", "garbage.tif", "huge.png", "text.jpg")
 
@@ -53,32 +52,32 @@ def folder(tmp_path):
 
 def test_info(folder):
     source, bad = folder
-    before = digest(source)
+    before = folder_digest(source)
     result = CliRunner().invoke(main, ["info", str(source)])
     check(result, bad)
     assert all(f"good{i}.png" in result.output for i in range(4))
-    assert digest(source) == before
+    assert folder_digest(source) == before
 
 
 def test_synth_source(folder, tmp_path):
     source, bad = folder
-    before = digest(source)
+    before = folder_digest(source)
     result = CliRunner().invoke(main, ["synth", "--recipe", "demo", "--source", str(source), "--out",
                                        str(tmp_path / "bench"), "--seed", "0", "--size", "32"])
     check(result, bad)
     assert (tmp_path / "bench" / "manifest.json").is_file()
-    assert digest(source) == before
+    assert folder_digest(source) == before
 
 
 def test_compare_pairs(tmp_path):
     for side in ("b", "s"):
         hostile_files(tmp_path / side)
         good_images(tmp_path / side, 3, seed=2)
-    before = digest(tmp_path)
+    before = folder_digest(tmp_path)
     result = CliRunner().invoke(main, ["compare", "--pairs", str(tmp_path / "b"), str(tmp_path / "s"),
                                        "--methods", "identity", "--out", str(tmp_path / "r")])
     check(result, [])
     failed = [line for line in result.output.splitlines() if line.startswith("  ")]
     assert len(failed) == len(BAD), result.output  # one line per bad pair, in the failure list
     assert len((tmp_path / "r" / "metrics.csv").read_text().splitlines()) == 4
-    assert {k: v for k, v in digest(tmp_path).items() if not k.startswith("r/")} == before
+    assert {k: v for k, v in folder_digest(tmp_path).items() if not k.startswith("r/")} == before

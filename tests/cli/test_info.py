@@ -116,7 +116,6 @@ def test_format_quantity(value, unit, text):
     assert format_quantity(value, unit) == text
 
 
-
 def _physical_run(folder, sigma: float, gain_offset="frame", **described):
     """A run folder holding only what ``info`` reads: config, state and a degradation of width ``sigma``."""
     from cyclesem.nets.degradation import describe, initial_means

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -13,14 +12,7 @@ from cyclesem.cli import main
 from cyclesem.errors import CyclesemError
 from cyclesem.io import write_image
 from cyclesem.io.outputs import check_output_folder
-
-
-def digest(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` with the SHA-256 of its bytes."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+from tests.helpers import folder_digest  # noqa: E402
 
 
 def invoke(*args: str):
@@ -39,12 +31,12 @@ def write_pairs(root: Path, n: int = 3, size: int = 32) -> tuple[Path, Path]:
 @pytest.mark.parametrize("out", ["b", "s", "."])
 def test_compare_overwrite_never_deletes_an_input(tmp_path, out):
     blurry, sharp = write_pairs(tmp_path)
-    before = digest(tmp_path)
+    before = folder_digest(tmp_path)
     result = invoke("compare", "--pairs", str(blurry), str(sharp), "--methods", "identity",
                     "--out", str(tmp_path / out), "--overwrite")
     assert result.exit_code != 0
     assert "Traceback" not in result.output and "input" in result.output
-    assert digest(tmp_path) == before
+    assert folder_digest(tmp_path) == before
 
 
 def test_compare_overwrite_refuses_a_folder_that_is_not_a_report(tmp_path):
@@ -52,11 +44,11 @@ def test_compare_overwrite_refuses_a_folder_that_is_not_a_report(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "thesis.txt").write_text("years of work", encoding="utf-8")
-    before = digest(tmp_path)
+    before = folder_digest(tmp_path)
     result = invoke("compare", "--pairs", str(blurry), str(sharp), "--methods", "identity",
                     "--out", str(mine), "--overwrite")
     assert result.exit_code != 0 and "not part of a report" in result.output
-    assert digest(tmp_path) == before
+    assert folder_digest(tmp_path) == before
 
 
 def test_compare_overwrite_replaces_its_own_report(tmp_path):
@@ -72,11 +64,11 @@ def test_synth_overwrite_never_deletes_its_source(tmp_path):
     bench = tmp_path / "bench"
     made = invoke("synth", "--recipe", "demo", "--phantoms", "4", "--out", str(bench), "--seed", "0", "--size", "32")
     assert made.exit_code == 0, made.output
-    before = digest(tmp_path)
+    before = folder_digest(tmp_path)
     result = invoke("synth", "--recipe", "demo", "--source", str(bench / "test" / "clear"), "--out", str(bench),
                     "--seed", "0", "--size", "32", "--overwrite")
     assert result.exit_code != 0 and "Traceback" not in result.output and "input" in result.output
-    assert digest(tmp_path) == before
+    assert folder_digest(tmp_path) == before
 
 
 def test_synth_overwrite_refuses_a_folder_holding_other_files(tmp_path):
@@ -84,11 +76,11 @@ def test_synth_overwrite_refuses_a_folder_holding_other_files(tmp_path):
     made = invoke("synth", "--recipe", "demo", "--phantoms", "4", "--out", str(bench), "--seed", "0", "--size", "32")
     assert made.exit_code == 0, made.output
     (bench / "notes.txt").write_text("mine", encoding="utf-8")
-    before = digest(tmp_path)
+    before = folder_digest(tmp_path)
     result = invoke("synth", "--recipe", "demo", "--phantoms", "4", "--out", str(bench), "--seed", "1",
                     "--size", "32", "--overwrite")
     assert result.exit_code != 0 and "not part of a benchmark" in result.output
-    assert digest(tmp_path) == before
+    assert folder_digest(tmp_path) == before
 
 
 def test_policy_refuses_an_input_or_a_folder_above_one(tmp_path):

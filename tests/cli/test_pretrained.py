@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.cli.test_train import one_line_error
 from tests.conftest import shared_path
-from tests.restore.test_enhance import check_enhanced, micrograph, with_info_bar
 
 from cyclesem import io, pretrained
 from cyclesem.cli import main
 from cyclesem.errors import CyclesemError
 from cyclesem.restore.runs import load_run
+from tests.helpers import check_enhanced, micrograph, one_line_error, with_info_bar  # noqa: E402
 
 MAX_BYTES = 10 * 1024 * 1024
 

@@ -10,20 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from cyclesem.cli import main
+from tests.helpers import one_line_error  # noqa: E402
 
 
 def invoke(*args):
     return CliRunner().invoke(main, ["train", *map(str, args)])
-
-
-def one_line_error(result, *fragments):
-    assert result.exit_code != 0
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    error = [line for line in lines if line.startswith("Error")]
-    assert len(error) == 1, result.output
-    for fragment in fragments:
-        assert fragment in error[0], result.output
-    assert "Traceback" not in result.output
 
 
 @pytest.fixture

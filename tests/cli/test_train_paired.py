@@ -10,10 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cyclesem.cli import main
-from tests.cli.test_train import one_line_error  # noqa: E402
-
-MICRO = ("--set", "model.width=4", "--set", "model.enc_blocks=[1]", "--set", "model.dec_blocks=[1]",
-         "--set", "runtime.eager=true", "--set", "train.validation_crops=2")
+from tests.helpers import MICRO_PAIRED_CLI, one_line_error  # noqa: E402
 
 
 def invoke(*args):
@@ -35,7 +32,7 @@ def pair_folders(tmp_path):
 
 def train_paired(folders, out, *extra):
     return invoke("train", "--paired", "--blurry", folders[0], "--sharp", folders[1], "--out", out,
-                  "--preset", "tiny", "--crop", 32, "--batch", 2, *MICRO, *extra)
+                  "--preset", "tiny", "--crop", 32, "--batch", 2, *MICRO_PAIRED_CLI, *extra)
 
 
 def test_unmatched_files_stop_the_run_before_training_with_one_message(pair_folders, tmp_path):

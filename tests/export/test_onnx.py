@@ -9,14 +9,13 @@ keras = pytest.importorskip("keras")
 pytest.importorskip("tf2onnx", reason="ONNX export needs tf2onnx (the test extra installs it)")
 pytest.importorskip("onnxruntime", reason="running ONNX needs onnxruntime (the test extra installs it)")
 
-from tests.nets.test_midnet import _wake_blocks  # noqa: E402
-from tests.nets.test_generator_discriminator import randomise_output, tiny_generator  # noqa: E402
 
 from cyclesem.errors import CyclesemError  # noqa: E402
-from cyclesem.export.metadata import NetworkInfo  # noqa: E402
+from cyclesem.restore.network_info import NetworkInfo  # noqa: E402
 from cyclesem.export.onnx import OPSET, export_network  # noqa: E402
-from cyclesem.export.runtime import load_onnx  # noqa: E402
+from cyclesem.restore.onnx_runtime import load_onnx  # noqa: E402
 from cyclesem.nets.midnet import build_midnet  # noqa: E402
+from tests.helpers import randomise_output, tiny_generator, wake_blocks  # noqa: E402
 
 ODD_SIZES = [(67, 45), (130, 97), (1, 1), (33, 200)]
 
@@ -30,7 +29,7 @@ def _generator():
 
 def _midnet():
     keras.utils.set_random_seed(1)
-    return _wake_blocks(build_midnet(4, (1, 1), 1, (1, 1), "attention", local_pool_size=24))
+    return wake_blocks(build_midnet(4, (1, 1), 1, (1, 1), "attention", local_pool_size=24))
 
 
 # NAFNet (MIDNet with plain skips) is exported from a trained run in tests/cli/test_export.py

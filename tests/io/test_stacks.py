@@ -12,18 +12,7 @@ from click.testing import CliRunner
 from cyclesem.cli import main
 from cyclesem.errors import CyclesemError
 from cyclesem.io.stacks import is_stack, rewrite_stack, stack_info
-
-NOTE_TAG = 65000  # a private ASCII tag standing in for per-page instrument metadata
-
-
-def write_stack(path, pages, dtype="uint16"):
-    """A stack whose pages carry their own description, resolution and private tag."""
-    scale = np.iinfo(dtype).max
-    with tifffile.TiffWriter(path) as writer:
-        for k, page in enumerate(pages):
-            writer.write(np.round(page * scale).astype(dtype), photometric="minisblack", metadata=None,
-                         description=f"slice {k}", resolution=(100 + k, 100 + k), resolutionunit="CENTIMETER",
-                         extratags=[(NOTE_TAG, "s", 0, f"z = {10 * k} nm", True)])
+from tests.helpers import NOTE_TAG, write_stack  # noqa: E402
 
 
 def pages(count, shape=(40, 50)):

@@ -10,7 +10,7 @@ keras = pytest.importorskip("keras")
 from cyclesem.config.supervised import MIDNET_PRESETS  # noqa: E402
 from cyclesem.nets.ensemble import Flip, flip_ensemble  # noqa: E402
 from cyclesem.nets.midnet import build_midnet  # noqa: E402
-from tests.nets.test_midnet import _wake_blocks  # noqa: E402
+from tests.helpers import wake_blocks  # noqa: E402
 
 
 def _image(height=21, width=30, seed=0):
@@ -26,7 +26,7 @@ def test_flip_reverses_the_given_axes_and_refuses_others():
 
 
 def test_the_ensemble_is_the_mean_over_the_four_flips_on_odd_sizes():
-    network = _wake_blocks(build_midnet(**MIDNET_PRESETS["tiny"]))
+    network = wake_blocks(build_midnet(**MIDNET_PRESETS["tiny"]))
     ensemble = flip_ensemble(network)
     image = _image()
 
@@ -43,7 +43,7 @@ def test_the_ensemble_is_the_mean_over_the_four_flips_on_odd_sizes():
 
 
 def test_the_ensemble_saves_and_loads_in_safe_mode(tmp_path):
-    ensemble = flip_ensemble(_wake_blocks(build_midnet(**MIDNET_PRESETS["tiny"])))
+    ensemble = flip_ensemble(wake_blocks(build_midnet(**MIDNET_PRESETS["tiny"])))
     ensemble.save(tmp_path / "ensemble.keras")
     loaded = keras.saving.load_model(tmp_path / "ensemble.keras", compile=False, safe_mode=True)
     image = _image(seed=3)

@@ -15,18 +15,7 @@ from cyclesem.nets.layers import (  # noqa: E402
     frozen_statistics,
 )
 from cyclesem.config.cyclegan import PRESETS, DiscriminatorSettings, GeneratorSettings  # noqa: E402
-
-
-def tiny_generator(**changes):
-    settings = build(GeneratorSettings, {**PRESETS["tiny"]["model"]["generator"], **changes})
-    return build_generator(settings, name="gen_blurry_to_clear")
-
-
-def randomise_output(network, seed=0):
-    """Give the zero-initialised last conv random weights so the generator acts."""
-    layer = network.get_layer("residual_conv")
-    kernel, bias = layer.get_weights()
-    layer.set_weights([np.random.default_rng(seed).normal(0, 0.3, kernel.shape).astype(np.float32), bias])
+from tests.helpers import randomise_output, tiny_generator  # noqa: E402
 
 
 @pytest.fixture(scope="module")

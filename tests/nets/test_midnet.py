@@ -22,22 +22,13 @@ from cyclesem.nets.midnet import (  # noqa: E402
     local_mean,
     with_local_pool,
 )
+from tests.helpers import wake_blocks  # noqa: E402
 
 ODD_SHAPE = (2, 37, 45)
 
 
 def _random(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype("float32")
-
-
-def _wake_blocks(model, seed=1):
-    """Give every block non-zero residual scales, so blocks stop being identities."""
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if isinstance(layer, MidBlock):
-            layer.beta.assign(rng.uniform(0.5, 1.5, layer.beta.shape).astype("float32"))
-            layer.gamma.assign(rng.uniform(0.5, 1.5, layer.gamma.shape).astype("float32"))
-    return model
 
 
 def test_fresh_block_is_exactly_the_identity():
@@ -124,7 +115,7 @@ def test_network_keeps_odd_shapes(skip):
 
 
 def test_local_pool_copy_agrees_below_the_window_and_differs_above_it():
-    model = _wake_blocks(build_midnet(**MIDNET_PRESETS["tiny"]))
+    model = wake_blocks(build_midnet(**MIDNET_PRESETS["tiny"]))
     images = np.random.default_rng(0).random((*ODD_SHAPE, 1), dtype="float32")
     reference = np.asarray(model(images))
     wide = with_local_pool(model, 48)  # the padded 40x48 input fits in the window
@@ -135,7 +126,7 @@ def test_local_pool_copy_agrees_below_the_window_and_differs_above_it():
 
 @pytest.mark.parametrize("skip", ["attention", "add"])
 def test_keras_file_round_trip_in_safe_mode(tmp_path, skip):
-    model = _wake_blocks(with_local_pool(build_midnet(**MIDNET_PRESETS["tiny"], skip=skip), 16))
+    model = wake_blocks(with_local_pool(build_midnet(**MIDNET_PRESETS["tiny"], skip=skip), 16))
     images = np.random.default_rng(0).random((1, 33, 40, 1), dtype="float32")
     path = tmp_path / "generator.keras"
     model.save(path)

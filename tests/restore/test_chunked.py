@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.restore.test_enhance import micrograph
-from tests.restore.test_runs import make_run
 
 from cyclesem.cli import main
 from cyclesem.errors import CyclesemError
@@ -17,6 +15,7 @@ zarr = pytest.importorskip("zarr")
 pytest.importorskip("dask")
 
 from cyclesem.restore.chunked import enhance_zarr  # noqa: E402 - needs dask
+from tests.helpers import make_run, micrograph  # noqa: E402
 
 TILES = TileSpec(tile=128, margin=16, blend=16)
 

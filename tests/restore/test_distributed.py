@@ -17,8 +17,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from tests.conftest import PROJECT_ROOT
-from tests.restore.test_enhance import digest, micrograph, with_info_bar
-from tests.restore.test_runs import make_run
 
 from cyclesem import io
 from cyclesem.cli import main
@@ -31,6 +29,7 @@ zarr = pytest.importorskip("zarr")
 
 from cyclesem.restore.chunked import enhance_zarr  # noqa: E402 - needs dask
 from cyclesem.restore.distributed import cluster_client, enhance_files  # noqa: E402
+from tests.helpers import file_digest, make_run, micrograph, with_info_bar  # noqa: E402
 
 TILES = TileSpec(tile=128)  # what --tile 128 gives
 
@@ -64,7 +63,7 @@ def single(run_dir, inputs, tmp_path_factory):
     run = load_run(run_dir)
     for path in inputs:
         enhance_file(run, path, out / path.name, tile=TILES)
-    return {path.name: digest(out / path.name) for path in inputs}
+    return {path.name: file_digest(out / path.name) for path in inputs}
 
 
 def test_files_as_tasks_write_the_single_process_bytes(client, run_dir, inputs, single, tmp_path):
@@ -76,7 +75,7 @@ def test_files_as_tasks_write_the_single_process_bytes(client, run_dir, inputs, 
     assert described.startswith("run: cyclegan")
     assert len(finished) == len(jobs)
     assert [path for path, _ in failures] == [str(broken)] and "PNG" in failures[0][1]
-    assert {p.name: digest(p) for p in (tmp_path / "out").iterdir()} == single
+    assert {p.name: file_digest(p) for p in (tmp_path / "out").iterdir()} == single
 
 
 def test_a_killed_worker_loses_no_output(client, run_dir, inputs, single, tmp_path):
@@ -94,7 +93,7 @@ def test_a_killed_worker_loses_no_output(client, run_dir, inputs, single, tmp_pa
     _, failures = enhance_files(client, run_dir, jobs, tile=TILES, progress=kill_a_busy_worker)
     assert killed and failures == []
     assert sorted(os.listdir(tmp_path / "out")) == sorted(single)  # no temporary file left
-    assert {p.name: digest(p) for p in (tmp_path / "out").iterdir()} == single
+    assert {p.name: file_digest(p) for p in (tmp_path / "out").iterdir()} == single
 
 
 def test_cli_on_a_running_scheduler_reports_an_existing_output(client, run_dir, inputs, single, tmp_path):
@@ -105,7 +104,7 @@ def test_cli_on_a_running_scheduler_reports_an_existing_output(client, run_dir, 
     result = CliRunner().invoke(main, [*args, "--scheduler", client.scheduler.address])
     assert result.exit_code == 1 and "1 of 8 file(s) failed" in result.stderr and "--overwrite" in result.stderr
     assert (out / inputs[0].name).read_bytes() == b"older"
-    assert {p.name: digest(p) for p in out.iterdir() if p != out / inputs[0].name} == {
+    assert {p.name: file_digest(p) for p in out.iterdir() if p != out / inputs[0].name} == {
         name: value for name, value in single.items() if name != inputs[0].name
     }
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import numpy as np
 import pytest
 import tifffile
 from tests.conftest import shared_path
-from tests.restore.test_runs import make_run
 
 from cyclesem import io
 from cyclesem.restore.enhance import enhance_file, output_path
 from cyclesem.errors import CyclesemError
 from cyclesem.restore.runs import load_run
 from cyclesem.restore.tiling import TileSpec
+from tests.helpers import NOTE_TAG, check_enhanced, file_digest, make_run, micrograph, with_info_bar, write_stack  # noqa: E402
 
 SMALL_TILES = TileSpec(tile=64, margin=8, blend=16)
 
@@ -25,46 +22,14 @@ def run(tmp_path_factory):
     return load_run(make_run(tmp_path_factory.mktemp("enhance") / "run"))
 
 
-def micrograph(shape, seed=0) -> np.ndarray:
-    """A textured float image in [0.1, 0.9]."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[: shape[0], : shape[1]]
-    image = 0.5 + 0.25 * np.sin(xx / 5.0) * np.cos(yy / 7.0) + 0.1 * rng.random(shape)
-    return image.astype(np.float32).clip(0.1, 0.9)
-
-
-def with_info_bar(content: np.ndarray, rows: int = 20) -> np.ndarray:
-    """``content`` with a black band of white 'text' below it, as instruments draw."""
-    bar = np.zeros((rows, content.shape[1]), np.float32)
-    bar[rows // 3 : rows // 3 + 6, 10:60] = 1.0
-    bar[rows // 3 : rows // 3 + 6, 80:90] = 1.0
-    return np.concatenate([content, bar])
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def check_enhanced(source: Path, target: Path) -> tuple[io.SemImage, io.SemImage]:
-    """Common checks: same format, dtype, shape and info bar; changed content."""
-    before, after = io.read_image(source), io.read_image(target)
-    assert after.info.format == before.info.format
-    assert after.info.dtype == before.info.dtype and after.info.bit_depth == before.info.bit_depth
-    assert after.pixels.shape == before.pixels.shape
-    assert after.info.info_bar_rows == before.info.info_bar_rows
-    np.testing.assert_array_equal(after.info_bar_raw, before.info_bar_raw)
-    assert np.abs(after.content - before.content).max() > 0.01
-    return before, after
-
-
 @pytest.mark.parametrize("suffix, dtype", [(".png", "uint8"), (".tif", "uint16"), (".png", "uint16")])
 def test_enhancement_keeps_format_bit_depth_and_info_bar(run, tmp_path, suffix, dtype):
     source = io.write_image(tmp_path / f"in{suffix}", with_info_bar(micrograph((100, 120))), dtype=dtype)
     assert io.read_image(source).info.info_bar_rows == 20
-    fingerprint = digest(source)
+    fingerprint = file_digest(source)
     target = enhance_file(run, source, tmp_path / "out" / source.name, tile=SMALL_TILES)
     check_enhanced(source, target)
-    assert digest(source) == fingerprint
+    assert file_digest(source) == fingerprint
 
 
 def test_enhancement_equals_run_enhance_on_the_content(run, tmp_path):
@@ -77,7 +42,7 @@ def test_enhancement_equals_run_enhance_on_the_content(run, tmp_path):
 @pytest.mark.shared_data
 def test_real_fei_tiff_keeps_metadata_and_info_bar_bytes(run, tmp_path):
     source = shared_path("sem-denoise", "noisy") / "001.tif"
-    fingerprint = digest(source)
+    fingerprint = file_digest(source)
     target = enhance_file(run, source, tmp_path / "001.tif")
     before, after = check_enhanced(source, target)
     assert before.info.info_bar_rows > 0 and before.info.vendor == "fei"
@@ -90,7 +55,7 @@ def test_real_fei_tiff_keeps_metadata_and_info_bar_bytes(run, tmp_path):
             assert (tag_in is None) == (tag_out is None)
             if tag_in is not None:
                 assert tag_out.value == tag_in.value
-    assert digest(source) == fingerprint
+    assert file_digest(source) == fingerprint
 
 
 def test_existing_output_is_kept_unless_overwrite(run, tmp_path):
@@ -105,13 +70,13 @@ def test_existing_output_is_kept_unless_overwrite(run, tmp_path):
 
 def test_output_never_replaces_the_input(run, tmp_path):
     source = io.write_image(tmp_path / "in.png", micrograph((40, 40)), dtype="uint8")
-    fingerprint = digest(source)
+    fingerprint = file_digest(source)
     with pytest.raises(CyclesemError, match="replace the input"):
         enhance_file(run, source, source, overwrite=True)
     with pytest.raises(CyclesemError, match="own folder"):
         output_path(source, tmp_path / "." / "")
     assert output_path(source, tmp_path / "out") == tmp_path / "out" / "in.png"
-    assert digest(source) == fingerprint
+    assert file_digest(source) == fingerprint
 
 
 def test_unreadable_input_is_a_clear_error(run, tmp_path):
@@ -123,7 +88,6 @@ def test_unreadable_input_is_a_clear_error(run, tmp_path):
 
 
 def test_a_tiff_stack_is_enhanced_page_by_page_with_its_info_bars(run, tmp_path):
-    from tests.io.test_stacks import NOTE_TAG, write_stack
 
     pages = [micrograph((80, 96), seed=k) for k in range(3)]
     pages[1] = with_info_bar(micrograph((60, 96), seed=9))

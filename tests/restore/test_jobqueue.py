@@ -18,8 +18,6 @@ import sys
 
 import pytest
 from tests.conftest import PROJECT_ROOT
-from tests.restore.test_enhance import digest, micrograph
-from tests.restore.test_runs import make_run
 
 from cyclesem import io
 from cyclesem.restore.enhance import enhance_file
@@ -30,6 +28,7 @@ distributed = pytest.importorskip("distributed")
 jobqueue = pytest.importorskip("dask_jobqueue", reason="dask-jobqueue is not installed (the test extra installs it)")
 
 from cyclesem.restore.distributed import enhance_files  # noqa: E402 - needs dask
+from tests.helpers import file_digest, make_run, micrograph  # noqa: E402
 
 TILES = TileSpec(tile=128)
 
@@ -71,6 +70,6 @@ def test_the_documented_job_script_starts_workers_that_write_the_single_process_
             os.killpg(job.pid, signal.SIGTERM)
             job.wait(timeout=120)
     assert failures == []
-    assert {p.name: digest(p) for p in (tmp_path / "out").iterdir()} == {
-        p.name: digest(p) for p in (tmp_path / "single").iterdir()
+    assert {p.name: file_digest(p) for p in (tmp_path / "out").iterdir()} == {
+        p.name: file_digest(p) for p in (tmp_path / "single").iterdir()
     }

@@ -11,31 +11,12 @@ import pytest
 from scipy import ndimage
 
 from cyclesem.errors import CyclesemError
-from cyclesem.restore.runs import is_run_dir, load_run
+from cyclesem.io.run_folder import is_run_dir
+from cyclesem.restore.runs import load_run
 from cyclesem.restore.tiling import TileSpec
 
 keras = pytest.importorskip("keras")
-
-
-def tiny_network(seed: int = 0):
-    """A small translation-equivariant conv net: (batch, H, W, 1) -> same."""
-    keras.utils.set_random_seed(seed)
-    inputs = keras.Input((None, None, 1))
-    hidden = keras.layers.Conv2D(4, 5, padding="same", activation="tanh")(inputs)
-    residual = keras.layers.Conv2D(1, 3, padding="same")(hidden)
-    return keras.Model(inputs, keras.layers.Add()([inputs, residual]))
-
-
-def make_run(folder: Path, network=None, *, config=None, state=None) -> Path:
-    """Write a fake run folder the way ``cyclesem train`` lays one out."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data = {"norm_low": 1.0, "norm_high": 99.0}
-    config = config or {"kind": "cyclegan", "preset": "tiny", "data": data}
-    state = state or {"step": 12, "steps": 12, "seconds": 3725.0, "finished": True}
-    (folder / "config.json").write_text(json.dumps(config))
-    (folder / "state.json").write_text(json.dumps(state))
-    (network or tiny_network()).save(folder / "generator.keras")
-    return folder
+from tests.helpers import make_run, tiny_network  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.evaluate.test_defocus import composite, sharp_image
 
 from cyclesem.restore.classical import unsharp_mask
-from cyclesem.restore.selective import FunctionRestorer, SelectiveRestorer, blend_weight, restore_where_blurry
+from cyclesem.restore.enhancer import FunctionRestorer
+from cyclesem.restore.selective import SelectiveRestorer, blend_weight, restore_where_blurry
+from tests.helpers import composite, sharp_image  # noqa: E402
 
 
 def test_left_half_of_the_composite_is_unchanged():

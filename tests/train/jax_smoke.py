@@ -120,7 +120,7 @@ def _enhance_and_refuse(root: str) -> None:
 
     from cyclesem.errors import CyclesemError
     from cyclesem.restore.runs import load_run
-    from cyclesem.train.cyclegan import cyclegan_task
+    from cyclesem.train.tasks import cyclegan_task
 
     image = np.random.default_rng(2).random((37, 45)).astype(np.float32)
     restored = load_run(f"{root}/midnet_resumed").enhance(image)
@@ -137,8 +137,8 @@ def main(root: str) -> None:
     sys.meta_path.insert(0, _NoTensorFlow())
     import keras
 
-    from cyclesem.train.cyclegan import cyclegan_task
-    from cyclesem.train.run_folder import prepare_run_folder
+    from cyclesem.train.tasks import cyclegan_task
+    from cyclesem.io.run_folder import prepare_run_folder
     from cyclesem.train.runner import train
     from cyclesem.train.supervised import SupervisedTask
 

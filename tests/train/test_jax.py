@@ -25,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.helpers import checkpoint_arrays  # noqa: E402
 
 if importlib.util.find_spec("jax") is None:
     pytest.skip("jax is not installed (pip install 'cyclesem[jax]')", allow_module_level=True)
 keras = pytest.importorskip("keras")
 
-from tests.train.test_runner import _arrays  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -58,7 +58,7 @@ def test_nothing_imports_tensorflow_under_jax(jax_runs):
 def test_two_plus_two_steps_equal_four_under_jax(jax_runs, kind):
     """The CycleGAN continued from a 2-step run, the MIDNet stopped by Ctrl-C at step 2, both on two devices."""
     root = jax_runs[0]
-    expected, actual = _arrays(root / f"{kind}_straight", 4), _arrays(root / f"{kind}_resumed", 4)
+    expected, actual = checkpoint_arrays(root / f"{kind}_straight", 4), checkpoint_arrays(root / f"{kind}_resumed", 4)
     assert expected.keys() == actual.keys()
     for key in expected:
         np.testing.assert_allclose(actual[key], expected[key], rtol=1e-5, atol=1e-6, err_msg=key)
@@ -108,7 +108,7 @@ def test_jax_trained_networks_enhance_under_tensorflow(jax_runs):
 
 
 def test_jax_run_resumes_under_tensorflow(jax_runs):
-    from cyclesem.train.cyclegan import cyclegan_task
+    from cyclesem.train.tasks import cyclegan_task
     from cyclesem.train.runner import train
     from tests.train.jax_smoke import physical_config, unpaired_images
 

@@ -9,7 +9,7 @@ import pytest
 
 from cyclesem.config.common import TrainSettings
 from cyclesem.errors import CyclesemError
-from cyclesem.train.run_folder import latest_checkpoint
+from cyclesem.io.run_folder import latest_checkpoint
 from cyclesem.train.runner import _earlier_seconds, train
 
 NAN_AT = 5  # the step (1-based) whose batch holds NaN

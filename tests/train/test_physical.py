@@ -16,10 +16,12 @@ keras = pytest.importorskip("keras")
 
 from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
 from cyclesem.nets.degradation import PARAMETERS  # noqa: E402
-from cyclesem.train.cyclegan import CycleGanTask, cyclegan_task  # noqa: E402
+from cyclesem.train.cyclegan import CycleGanTask  # noqa: E402
+from cyclesem.train.tasks import cyclegan_task  # noqa: E402
 from cyclesem.train.physical import PhysicalCycleGanTask  # noqa: E402
-from cyclesem.train.run_folder import prepare_run_folder, read_estimated_psf, read_state  # noqa: E402
+from cyclesem.io.run_folder import prepare_run_folder, read_estimated_psf, read_state  # noqa: E402
 from cyclesem.train.runner import train  # noqa: E402
+from tests.helpers import images  # noqa: E402, F401 - a fixture
 
 MICRO = ("model.midnet.width=4", "model.discriminator.width=4", "model.physical.psf_radius=6",
          "model.physical.warmup=0.3", "runtime.eager=true", "data.norm_range=[0.0, 1.0]")
@@ -29,14 +31,6 @@ def micro_config(steps, *overrides):
     options = {"train": {"steps": steps, "crop": 32, "batch": 4, "seed": 5, "checkpoint_every": 2,
                          "sample_every": 100, "log_every": 1}}
     return resolve_cyclegan_config("tiny", overrides=MICRO + overrides, options=options)
-
-
-@pytest.fixture(scope="module")
-def images():
-    rng = np.random.default_rng(0)
-    clear = [rng.random((40, 48)).astype(np.float32) for _ in range(2)]
-    blurry = [np.asarray(c, np.float32) * 0.8 + 0.1 for c in clear[::-1]]
-    return blurry, clear
 
 
 def run(config, images, folder, **kwargs):

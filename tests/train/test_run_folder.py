@@ -1,4 +1,4 @@
-"""Tests of cyclesem.train.run_folder: run-folder checks and files."""
+"""Tests of cyclesem.io.run_folder and cyclesem.train.run_files: run-folder checks and files."""
 
 from __future__ import annotations
 
@@ -11,13 +11,8 @@ import numpy as np
 import pytest
 
 from cyclesem.errors import CyclesemError
-from cyclesem.train.run_folder import (
-    grid_image,
-    prepare_run_folder,
-    read_state,
-    remove_interrupted_writes,
-    write_json,
-)
+from cyclesem.io.run_folder import prepare_run_folder, read_state, remove_interrupted_writes
+from cyclesem.train.run_files import grid_image, write_json
 from tests.conftest import PROJECT_ROOT
 
 
@@ -61,11 +56,11 @@ _KILLED = textwrap.dedent("""
 
     from cyclesem.config.supervised import resolve_supervised_config
     from cyclesem.train.tasks import run_training
-    from tests.train.test_supervised import MICRO, _write_pairs
+    from tests.helpers import MICRO_SUPERVISED, write_pairs
 
     root = Path(sys.argv[1])
-    blurry, sharp = _write_pairs(root / "pairs", ["1-1_s000", "2-1_s000"])
-    config = resolve_supervised_config("midnet", "tiny", overrides=MICRO, options={
+    blurry, sharp = write_pairs(root / "pairs", ["1-1_s000", "2-1_s000"])
+    config = resolve_supervised_config("midnet", "tiny", overrides=MICRO_SUPERVISED, options={
         "data": {"blurry": blurry, "sharp": sharp, "val_fraction": 0.0},
         "train": {"steps": 4, "crop": 32, "batch": 2, "checkpoint_every": 2, "log_every": 1, "sample_every": 100}})
     savez = np.savez

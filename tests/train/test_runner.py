@@ -20,20 +20,11 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from cyclesem.train.cyclegan import CycleGanTask  # noqa: E402
-from cyclesem.config.cyclegan import resolve_cyclegan_config  # noqa: E402
-from cyclesem.train.run_folder import prepare_run_folder, read_state  # noqa: E402
+from cyclesem.io.run_folder import prepare_run_folder, read_state  # noqa: E402
 from cyclesem.train.runner import train  # noqa: E402
 
 from tests.conftest import PROJECT_ROOT  # noqa: E402
-MICRO = ("model.generator.width=4", "model.generator.channel_multipliers=[1, 1, 2, 2, 2]",
-         "model.generator.bottleneck_blocks=1", "model.generator.dilations=[1, 2]",
-         "model.discriminator.width=4", "loss.identity=0", "runtime.eager=true")
-
-
-def micro_config(steps, **train):
-    options = {"train": {"steps": steps, "crop": 32, "batch": 1, "seed": 3, "pool_size": 2,
-                         "checkpoint_every": 2, "sample_every": 100, "log_every": 1, **train}}
-    return resolve_cyclegan_config("tiny", overrides=MICRO, options=options)
+from tests.helpers import checkpoint_arrays, micro_cyclegan_config  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -52,22 +43,17 @@ def run(config, images, folder, **kwargs):
 def runs(images, tmp_path_factory):
     """Four steps straight, and two steps resumed to four."""
     root = tmp_path_factory.mktemp("runs")
-    straight = run(micro_config(4), images, prepare_run_folder(root / "straight"))
+    straight = run(micro_cyclegan_config(4), images, prepare_run_folder(root / "straight"))
     resumed_dir = prepare_run_folder(root / "resumed")
-    run(micro_config(2), images, resumed_dir)
-    resumed = run(micro_config(4), images, resumed_dir, resume=True)
+    run(micro_cyclegan_config(2), images, resumed_dir)
+    resumed = run(micro_cyclegan_config(4), images, resumed_dir, resume=True)
     return straight, resumed
-
-
-def _arrays(run_dir, step):
-    with np.load(Path(run_dir) / "checkpoints" / f"step_{step:06d}.npz") as stored:
-        return {key: stored[key] for key in stored.files}
 
 
 def test_two_steps_then_resume_equals_four_steps_straight(runs):
     straight, resumed = runs
     assert straight.step == resumed.step == 4
-    expected, actual = _arrays(straight.run_dir, 4), _arrays(resumed.run_dir, 4)
+    expected, actual = checkpoint_arrays(straight.run_dir, 4), checkpoint_arrays(resumed.run_dir, 4)
     assert expected.keys() == actual.keys()
     assert any(key.startswith("optimizer.disc_clear:") for key in expected)
     for key in expected:
@@ -105,7 +91,7 @@ def test_ctrl_c_saves_a_checkpoint_first(images, tmp_path):
             raise KeyboardInterrupt
 
     folder = prepare_run_folder(tmp_path / "run")
-    task = Interrupted(micro_config(3, sample_every=1), *images)
+    task = Interrupted(micro_cyclegan_config(3, sample_every=1), *images)
     with pytest.raises(KeyboardInterrupt):
         train(task, folder, progress=False, log=lambda line: None)
     assert read_state(folder)["step"] == 1 and not read_state(folder)["finished"]
@@ -120,13 +106,13 @@ _MIRRORED = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import numpy as np
-    from tests.train.test_runner import micro_config
+    from tests.helpers import micro_cyclegan_config
     from cyclesem.train.cyclegan import CycleGanTask
     from cyclesem.train.runner import train
     rng = np.random.default_rng(0)
     images = [rng.random((40, 40)).astype("float32") for _ in range(2)]
     strategy = tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"])
-    result = train(CycleGanTask(micro_config(1, batch=2), images, images[::-1]), sys.argv[1],
+    result = train(CycleGanTask(micro_cyclegan_config(1, batch=2), images, images[::-1]), sys.argv[1],
                    strategy=strategy, progress=False, log=lambda line: None)
     weights = result.model.gen_blurry_to_clear.get_layer("residual_conv").get_weights()[0]
     print(json.dumps({"step": result.step, "replicas": strategy.num_replicas_in_sync,

@@ -8,46 +8,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
 from cyclesem.errors import CyclesemError  # noqa: E402
-from cyclesem.data.pairs import LoadedPair  # noqa: E402
 from cyclesem.config.supervised import resolve_supervised_config  # noqa: E402
 from cyclesem.data.crops import grid_crops  # noqa: E402
 from cyclesem.data.pairs import load_training_pairs  # noqa: E402
-from cyclesem.train.run_folder import prepare_run_folder, read_state  # noqa: E402
+from cyclesem.io.run_folder import prepare_run_folder, read_state  # noqa: E402
 from cyclesem.train.runner import train  # noqa: E402
 from cyclesem.train.supervised import SupervisedTask  # noqa: E402
-from tests.train.test_runner import _arrays  # noqa: E402 - checkpoint arrays
-
-MICRO = ("model.width=4", "model.enc_blocks=[1]", "model.dec_blocks=[1]", "runtime.eager=true")
-
-
-def micro_config(steps, kind="midnet", *overrides, **train):
-    options = {"train": {"steps": steps, "crop": 32, "batch": 2, "seed": 3, "checkpoint_every": 2,
-                         "sample_every": 100, "log_every": 1, "validate_every": 2,
-                         "validation_crops": 4, **train}}
-    return resolve_supervised_config(kind, "tiny", overrides=(*MICRO, *overrides), options=options)
-
-
-def _pair(name, rng, shape=(40, 48)):
-    sharp = rng.random(shape).astype(np.float32)
-    return LoadedPair(name, (0.5 * sharp + 0.2).astype(np.float32), sharp, (0.0, 0.0))
-
-
-@pytest.fixture(scope="module")
-def pairs():
-    rng = np.random.default_rng(0)
-    return [_pair(f"t{i}", rng) for i in range(2)], [_pair("v0", rng, (36, 70))]
-
-
-def run(config, pairs, folder, **kwargs):
-    task = SupervisedTask(config, *pairs)
-    return train(task, folder, progress=False, log=lambda line: None, **kwargs)
+from tests.helpers import (  # noqa: E402
+    MICRO_SUPERVISED,
+    checkpoint_arrays,
+    micro_supervised_config,
+    pairs,  # noqa: F401 - a fixture
+    train_supervised,
+    write_pairs,
+)
 
 
 class _InterruptedAtFirstSample(SupervisedTask):
@@ -59,20 +39,20 @@ class _InterruptedAtFirstSample(SupervisedTask):
 def runs(pairs, tmp_path_factory):
     """NAFNet: four steps straight, and four steps interrupted (Ctrl-C) at step 2, then resumed."""
     root = tmp_path_factory.mktemp("runs")
-    straight = run(micro_config(4, "nafnet"), pairs, prepare_run_folder(root / "straight"))
+    straight = train_supervised(micro_supervised_config(4, "nafnet"), pairs, prepare_run_folder(root / "straight"))
     resumed_dir = prepare_run_folder(root / "resumed")
     with pytest.raises(KeyboardInterrupt):
-        train(_InterruptedAtFirstSample(micro_config(4, "nafnet", sample_every=2), *pairs), resumed_dir,
+        train(_InterruptedAtFirstSample(micro_supervised_config(4, "nafnet", sample_every=2), *pairs), resumed_dir,
               progress=False, log=lambda line: None)
     assert read_state(resumed_dir)["step"] == 2
-    resumed = run(micro_config(4, "nafnet"), pairs, resumed_dir, resume=True)
+    resumed = train_supervised(micro_supervised_config(4, "nafnet"), pairs, resumed_dir, resume=True)
     return straight, resumed
 
 
 def test_interrupted_at_two_then_resumed_equals_four_steps_straight(runs):
     straight, resumed = runs
     assert straight.step == resumed.step == 4
-    expected, actual = _arrays(straight.run_dir, 4), _arrays(resumed.run_dir, 4)
+    expected, actual = checkpoint_arrays(straight.run_dir, 4), checkpoint_arrays(resumed.run_dir, 4)
     assert expected.keys() == actual.keys() and any(k.startswith("optimizer.adam:") for k in expected)
     for key in expected:
         np.testing.assert_allclose(actual[key], expected[key], rtol=1e-4, atol=1e-6, err_msg=key)
@@ -105,12 +85,12 @@ def test_validation_is_logged_and_the_best_network_kept(runs, pairs):
 def test_learning_rate_anneals_from_1e3_to_1e7(runs, pairs):
     straight, _ = runs
     assert float(keras.ops.convert_to_numpy(straight.model.optimizer.learning_rate)) == pytest.approx(1e-7)
-    fresh = SupervisedTask(micro_config(4), *pairs).build_model()
+    fresh = SupervisedTask(micro_supervised_config(4), *pairs).build_model()
     assert float(keras.ops.convert_to_numpy(fresh.optimizer.learning_rate)) == pytest.approx(1e-3)
 
 
 def test_midnet_task_pieces(pairs):
-    task = SupervisedTask(micro_config(3, "midnet", "model.local_pool=1.5"), *pairs)
+    task = SupervisedTask(micro_supervised_config(3, "midnet", "model.local_pool=1.5"), *pairs)
     model = task.build_model()
     assert task.kind == "midnet" and any(layer.name.startswith("gate") for layer in model.network.layers)
     exported = task.export_model(model)
@@ -119,7 +99,7 @@ def test_midnet_task_pieces(pairs):
     rows = task.sample_rows(model)
     assert len(rows) == 1 and [image.shape for image in rows[0]] == [(32, 32)] * 3
     assert set(task.validate(model)) == {"psnr", "ssim"}
-    assert SupervisedTask(micro_config(3), pairs[0]).validate(model) == {}
+    assert SupervisedTask(micro_supervised_config(3), pairs[0]).validate(model) == {}
     blurry, sharp = next(iter(task.dataset(0)))
     assert blurry.shape == sharp.shape == (2, 32, 32, 1)
 
@@ -127,18 +107,18 @@ def test_midnet_task_pieces(pairs):
 def test_self_ensemble_exports_the_mean_over_flips(pairs):
     from cyclesem.nets.ensemble import flip_ensemble
 
-    task = SupervisedTask(micro_config(3, "midnet", "model.self_ensemble=true"), *pairs)
+    task = SupervisedTask(micro_supervised_config(3, "midnet", "model.self_ensemble=true"), *pairs)
     model = task.build_model()
     exported = task.export_model(model)
-    plain = SupervisedTask(micro_config(3), *pairs).export_model(model)
+    plain = SupervisedTask(micro_supervised_config(3), *pairs).export_model(model)
     image = np.random.default_rng(2).random((1, 24, 40, 1)).astype(np.float32)
     np.testing.assert_allclose(np.asarray(exported(image)), np.asarray(flip_ensemble(plain)(image)), atol=1e-6)
     assert sum(layer.__class__.__name__ == "Flip" for layer in exported.layers) == 6
 
 
 def test_mixed_precision_computes_in_float16_and_restores_the_policy(pairs, tmp_path):
-    config = micro_config(1, "midnet", "runtime.mixed_precision=true")
-    result = run(config, pairs, prepare_run_folder(tmp_path / "run"))
+    config = micro_supervised_config(1, "midnet", "runtime.mixed_precision=true")
+    result = train_supervised(config, pairs, prepare_run_folder(tmp_path / "run"))
     assert result.step == 1 and keras.config.dtype_policy().name == "float32"
     assert result.model.network.get_layer("intro").compute_dtype == "float16"
     assert isinstance(result.model.optimizer, keras.optimizers.LossScaleOptimizer)
@@ -156,25 +136,14 @@ def test_grid_crops_are_a_fixed_evenly_spread_selection():
 
 # --- loading pairs from folders ------------------------------------------------------------------
 
-def _write_pairs(root, names, shift=(0, 0)):
-    rng = np.random.default_rng(1)
-    for side in ("blurry", "sharp"):
-        (root / side).mkdir(parents=True, exist_ok=True)
-    for name in names:
-        field = cv2.GaussianBlur((rng.random((80, 80)) * 255).astype(np.float32), (0, 0), 1.5)
-        cv2.imwrite(str(root / "sharp" / f"{name}.png"), field[8:72, 8:72].astype(np.uint8))
-        moved = field[8 + shift[0]:72 + shift[0], 8 + shift[1]:72 + shift[1]]
-        cv2.imwrite(str(root / "blurry" / f"{name}.png"), moved.astype(np.uint8))
-    return str(root / "blurry"), str(root / "sharp")
-
 
 def _config(blurry, sharp, **data):
-    return resolve_supervised_config("midnet", "tiny", overrides=MICRO,
+    return resolve_supervised_config("midnet", "tiny", overrides=MICRO_SUPERVISED,
                                      options={"data": {"blurry": blurry, "sharp": sharp, **data}})
 
 
 def test_unmatched_files_on_both_sides_stop_loading_with_one_message(tmp_path):
-    blurry, sharp = _write_pairs(tmp_path, ["1-1_s001", "2-1_s001"])
+    blurry, sharp = write_pairs(tmp_path, ["1-1_s001", "2-1_s001"])
     (tmp_path / "blurry" / "1-1_s001.png").rename(tmp_path / "blurry" / "1-1_s009.png")
     with pytest.raises(CyclesemError) as error:
         load_training_pairs(_config(blurry, sharp))
@@ -184,18 +153,18 @@ def test_unmatched_files_on_both_sides_stop_loading_with_one_message(tmp_path):
 
 def test_validation_holds_out_whole_source_images_or_takes_folders(tmp_path):
     names = [f"{group}-1_s{crop:03d}" for group in range(1, 5) for crop in range(2)]
-    blurry, sharp = _write_pairs(tmp_path / "train", names)
+    blurry, sharp = write_pairs(tmp_path / "train", names)
     data = load_training_pairs(_config(blurry, sharp, val_fraction=0.25))
     groups = [{pair.name[0] for pair in side.pairs} for side in (data.train, data.validation)]
     assert len(groups[1]) == 1 and not groups[0] & groups[1] and len(data.train.pairs) == 6
-    val_blurry, val_sharp = _write_pairs(tmp_path / "val", ["9-1_s000"])
+    val_blurry, val_sharp = write_pairs(tmp_path / "val", ["9-1_s000"])
     data = load_training_pairs(_config(blurry, sharp, val_fraction=0, val_blurry=val_blurry, val_sharp=val_sharp))
     assert len(data.train.pairs) == 8 and [p.name for p in data.validation.pairs] == ["9-1_s000"]
     assert not data.failures
 
 
 def test_register_recovers_a_known_shift_and_trains_on_the_overlap(tmp_path):
-    blurry, sharp = _write_pairs(tmp_path, ["a", "b"], shift=(3, -2))
+    blurry, sharp = write_pairs(tmp_path, ["a", "b"], shift=(3, -2))
     data = load_training_pairs(_config(blurry, sharp, register=True, val_fraction=0.5))
     pair = data.train.pairs[0]
     np.testing.assert_allclose(np.abs(pair.shift), (3, 2), atol=0.2)

@@ -1,12 +1,12 @@
 """Enhancement with onnxruntime: no TensorFlow, no Keras.
 
-:func:`load_network` opens whatever ``cyclesem enhance`` is given, a run folder
-(Keras, :func:`cyclesem.restore.runs.load_run`), an ONNX file written by
-``cyclesem export`` or a bioimage.io package zip holding one, and returns an
-object with the same ``enhance(image, tile=, progress=)`` and ``describe()``
-as a run: the same tiling, normalisation and bounded memory
+:func:`load_onnx` opens an ONNX file written by ``cyclesem export``,
+:func:`load_package` a bioimage.io package zip holding one; the
+:class:`OnnxNetwork` they return is an :class:`~cyclesem.restore.enhancer.Enhancer`
+like a run: the same tiling, normalisation and bounded memory
 (:func:`cyclesem.restore.runs.enhance_tiled`). onnxruntime's CUDA provider is used
-when it is available, the CPU otherwise.
+when it is available, the CPU otherwise. :func:`cyclesem.restore.enhancer.load_network`
+opens any of these or a run folder.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import Any, Callable
 import numpy as np
 
 from cyclesem.errors import CyclesemError
-from cyclesem.export.metadata import NetworkInfo
+from cyclesem.restore.network_info import NetworkInfo
 from cyclesem.restore import support
 from cyclesem.restore.runs import enhance_tiled
 from cyclesem.restore.tiling import TileSpec
 
-__all__ = ["OnnxNetwork", "load_network", "load_onnx", "providers"]
+__all__ = ["OnnxNetwork", "load_onnx", "load_package", "providers"]
 
 _HINT = "onnxruntime is not installed: pip install 'cyclesem[onnx]' (or 'cyclesem[onnx-gpu]')"
 _PREFERRED = ("CUDAExecutionProvider", "CPUExecutionProvider")
@@ -35,7 +35,7 @@ _PREFERRED = ("CUDAExecutionProvider", "CPUExecutionProvider")
 class OnnxNetwork:
     """An exported enhancement network run by onnxruntime.
 
-    Build with :func:`load_onnx` or :func:`load_network`.
+    Build with :func:`load_onnx`, :func:`load_package` or :func:`cyclesem.restore.enhancer.load_network`.
 
     Attributes
     ----------
@@ -142,39 +142,11 @@ def load_package(path: str | os.PathLike) -> OnnxNetwork:
     return _network(data, path)
 
 
-def load_network(source: str | os.PathLike):
-    """Open a run folder, an ONNX file or a bioimage.io package for enhancement.
-
-    Parameters
-    ----------
-    source : str or os.PathLike
-        A run folder (needs TensorFlow), a ``.onnx`` file or a package
-        ``.zip`` (need onnxruntime only).
-
-    Returns
-    -------
-    cyclesem.restore.runs.Run or OnnxNetwork
-        Both offer ``enhance(image, tile=, progress=)`` and ``describe()``.
-    """
-    path = Path(source)
-    suffix = path.suffix.lower()
-    if suffix == ".onnx":
-        return load_onnx(path)
-    if suffix == ".zip":
-        return load_package(path)
-    if path.is_file():
-        raise CyclesemError("expected a run folder, an .onnx file or a bioimage.io package .zip", path)
-    from cyclesem.restore.runs import load_run
-
-    return load_run(path)
-
-
 def _network(data: bytes, path: Path) -> OnnxNetwork:
     ort = _require_onnxruntime()
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only
-    # idle worker threads sleep instead of spinning: on a busy (shared) CPU spinning
-    # halved the speed of a 240 px tile (0.22 s against 0.11 s, 2 cores, load 18)
+    # idle worker threads sleep instead of spinning: spinning threads slow down a busy (shared) CPU
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     try:

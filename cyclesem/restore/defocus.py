@@ -24,7 +24,7 @@ that lines and dots, common in SEM, are not mistaken for sharper edges).
    from their neighbours and smooths the grid.
 
 The width is the *total* local blur, the instrument's own sharpness included:
-sharp real SEM images read about 1 to 2.5 px (measured; experiments/README.md).
+sharp real SEM images read at most :data:`SHARP_WIDTH` (see experiments/README.md).
 :func:`verdict` calls cells wider than :data:`SHARP_WIDTH` blurred.
 
 Pure numpy/scipy.
@@ -69,7 +69,7 @@ CELL_QUANTILE = 0.25
 edge of a region while the scene's own smooth shading only adds wide points."""
 
 SHARP_WIDTH = 2.5
-"""px: the map wider than this is out of focus (sharp real SEM read 1 to 2.3 px at the median)."""
+"""px: the map wider than this is out of focus (sharp real SEM reads narrower: experiments/README.md)."""
 IN_FOCUS_FRACTION = 0.15
 """At most this fraction of the area blurred: the image is ``in focus``."""
 OUT_OF_FOCUS_FRACTION = 0.9

@@ -1,30 +1,13 @@
-"""Tests for cyclesem.evaluate.defocus: the local blur map and the verdicts."""
+"""Tests for cyclesem.restore.defocus: the local blur map and the verdicts."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import ndimage
 
-from cyclesem.evaluate.defocus import SHARP_WIDTH, defocus_map, verdict
+from cyclesem.restore.defocus import SHARP_WIDTH, defocus_map, verdict
 from synth.phantoms import make_phantom
-
-
-def sharp_image(shape=(192, 256), seed=3, noise=0.01):
-    image = make_phantom("grains", shape, seed)
-    return image + np.random.default_rng(seed).normal(0.0, noise, image.shape).astype(np.float32)
-
-
-def blurred(image, sigma):
-    return ndimage.gaussian_filter(np.asarray(image, np.float64), sigma, mode="reflect").astype(np.float32)
-
-
-def composite(sigma=4.0, seed=3):
-    """Left half sharp, right half blurred by a Gaussian of ``sigma`` px; the same noise on both."""
-    clean = make_phantom("grains", (192, 256), seed)
-    image = clean.copy()
-    image[:, 128:] = blurred(clean, sigma)[:, 128:]
-    return image + np.random.default_rng(seed).normal(0.0, 0.01, image.shape).astype(np.float32)
+from tests.helpers import blurred, composite, sharp_image  # noqa: E402
 
 
 def test_composite_map_tells_the_halves_apart():

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from cyclesem.cli._common import report_failures
-
-DEFAULT_TILE = 512
+from cyclesem.restore.tiling import DEFAULT_TILE
 
 
 @click.command("enhance")
@@ -36,6 +35,11 @@ DEFAULT_TILE = 512
     "input's own spectrum applied to the output); default: the model's setting (on for sem-deblur).",
 )
 @click.option(
+    "--keep-grey-levels/--no-keep-grey-levels", "keep_grey_levels", default=None,
+    help="Give the output the input's brightness and large-scale contrast (one gain and offset fitted "
+    "between the two smoothed at 32 px); default: the model's setting (on for new unpaired runs).",
+)
+@click.option(
     "--workers", type=click.IntRange(min=1), default=None,
     help="Run files (or Zarr chunks) as tasks on a local Dask cluster of this many worker processes.",
 )
@@ -43,7 +47,8 @@ DEFAULT_TILE = 512
     "--scheduler", default=None, metavar="ADDRESS",
     help="Run them on a running Dask cluster (tcp://host:8786); its workers must see the same paths.",
 )
-def command(paths, model, out_dir, overwrite, tile, where_blurry, limit_to_support, workers, scheduler):
+def command(paths, model, out_dir, overwrite, tile, where_blurry, limit_to_support, keep_grey_levels, workers,
+            scheduler):
     """Enhance image files (or folders of them) with RUN: a trained run folder,
     an ONNX file or a bioimage.io package zip from `cyclesem export`.
 
@@ -74,7 +79,8 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry, limit_to_suppo
     if workers and scheduler:
         raise click.UsageError("give --workers or --scheduler, not both")
     if workers or scheduler or any(is_zarr(path) for path in inputs):
-        _check_distributable(run, where_blurry, limit_to_support)
+        _check_distributable(run, where_blurry, {"limit_to_support": limit_to_support,
+                                                 "keep_grey_levels": keep_grey_levels})
     if any(is_zarr(path) for path in inputs):
         _enhance_zarr(run, inputs, out_dir, overwrite, spec, workers, scheduler)
         return
@@ -84,22 +90,24 @@ def command(paths, model, out_dir, overwrite, tile, where_blurry, limit_to_suppo
         return
     from cyclesem.restore.enhance import enhance_batch
 
-    loaded = _load(run, where_blurry, limit_to_support)
+    loaded = _load(run, where_blurry, limit_to_support, keep_grey_levels)
     with _Bars(len(files)) as bars:
         result = enhance_batch(loaded, files, out_dir, overwrite=overwrite, tile=spec, progress=bars.tiles,
                                done=bars.done)
     _summary(result, out_dir)
 
 
-def _check_distributable(run: Path, where_blurry: bool, limit_to_support: bool | None) -> None:
-    """Refuse what runs in one process only: --where-blurry, a changed support limit, classical methods by name."""
+def _check_distributable(run: Path, where_blurry: bool, after_network: dict) -> None:
+    """Refuse what runs in one process only: --where-blurry, changed post-processing, classical methods by name."""
     from cyclesem.evaluate.methods import BUILTIN_METHODS
 
     if where_blurry:
         raise click.UsageError("--where-blurry runs in one process: not with --workers, --scheduler or Zarr")
-    if limit_to_support is not None:
-        raise click.UsageError("--[no-]limit-to-support runs in one process: not with --workers, --scheduler "
-                               "or Zarr (there the model's own setting applies)")
+    for name, value in after_network.items():
+        if value is not None:
+            flag = name.replace("_", "-")
+            raise click.UsageError(f"--[no-]{flag} runs in one process: not with --workers, --scheduler "
+                                   "or Zarr (there the model's own setting applies)")
     if str(run) in BUILTIN_METHODS and not Path(run).is_dir():
         raise click.UsageError(f"{run} runs in one process: give a run folder, ONNX file, package or model")
 
@@ -137,7 +145,8 @@ def _enhance_zarr(run, inputs, out_dir, overwrite, spec, workers, scheduler) -> 
     click.echo(f"{inputs[0]} enhanced into {out_dir} with {described}", err=True)
 
 
-def _load(run: Path, where_blurry: bool, limit_to_support: bool | None = None):
+def _load(run: Path, where_blurry: bool, limit_to_support: bool | None = None,
+          keep_grey_levels: bool | None = None):
     """A run folder, ONNX file, package or classical method by name; wrapped to act only where blurred if asked."""
     from cyclesem.evaluate.methods import BUILTIN_METHODS
     from cyclesem.restore.enhancer import FunctionRestorer, load_network
@@ -147,13 +156,16 @@ def _load(run: Path, where_blurry: bool, limit_to_support: bool | None = None):
     if method is not None and not run.is_dir():
         if method.needs_psf:
             raise click.BadParameter(f"{run} needs a PSF; use blind, unsharp or a run folder", param_hint="RUN")
-        if limit_to_support is not None:
-            raise click.UsageError(f"--[no-]limit-to-support applies to networks, not to the classical method {run}")
+        for flag, value in (("limit-to-support", limit_to_support), ("keep-grey-levels", keep_grey_levels)):
+            if value is not None:
+                raise click.UsageError(f"--[no-]{flag} applies to networks, not to the classical method {run}")
         loaded = FunctionRestorer(method.name, lambda image: method.restore(image, None), method.details)
     else:
         loaded = load_network(run)
         if limit_to_support is not None:
             loaded = loaded.with_support_limit(limit_to_support)
+        if keep_grey_levels is not None:
+            loaded = loaded.with_grey_levels(keep_grey_levels)
     return SelectiveRestorer(loaded) if where_blurry else loaded
 
 

@@ -1,9 +1,7 @@
 """Every part of cyclesem the napari plugin calls, in one module.
 
 The plugin's other modules reach cyclesem only through the names here, so a
-move inside the library (``export.runtime`` and ``evaluate.defocus`` going
-into ``restore/``, the CLI's choice of restorer going into
-``restore.enhance``) is repointed in this file alone. What the plugin calls is
+move inside the library is repointed in this file alone. What the plugin calls is
 what ``cyclesem enhance`` and ``cyclesem focus`` call: :func:`load_enhancer`
 picks a restorer exactly as the CLI does for a RUN argument, and enhancing
 goes through the restorer's own ``enhance`` (its tiling, normalisation and the
@@ -21,12 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from cyclesem import read_image, write_image
-from cyclesem.cli.enhance import DEFAULT_TILE
 from cyclesem.errors import CyclesemError
-from cyclesem.evaluate.defocus import SHARP_WIDTH
+from cyclesem.restore.defocus import SHARP_WIDTH
 from cyclesem.io import ImageInfo
 from cyclesem.io.stacks import is_stack, rewrite_stack, stack_info
 from cyclesem.io.zarr_store import from_unit, is_zarr, open_zarr, to_unit
+from cyclesem.restore.tiling import DEFAULT_TILE
 
 __all__ = [
     "CyclesemError", "ImageInfo", "DEFAULT_TILE", "SHARP_WIDTH", "blurred_phantom", "defocus_map",
@@ -71,8 +69,7 @@ def load_enhancer(source: str | os.PathLike):
         If ``source`` does not load, or names a method that needs a PSF.
     """
     from cyclesem.evaluate.methods import BUILTIN_METHODS
-    from cyclesem.export.runtime import load_network
-    from cyclesem.restore.selective import FunctionRestorer
+    from cyclesem.restore.enhancer import FunctionRestorer, load_network
 
     method = BUILTIN_METHODS.get(str(source))
     if method is None or Path(source).is_dir():
@@ -100,14 +97,14 @@ def tile_spec(tile: int = DEFAULT_TILE):
 
 
 def defocus_map(image: np.ndarray, cell: int | None = None):
-    """The local blur map of ``cyclesem focus`` (:class:`~cyclesem.evaluate.defocus.DefocusMap`).
+    """The local blur map of ``cyclesem focus`` (:class:`~cyclesem.restore.defocus.DefocusMap`).
 
     Raises
     ------
     CyclesemError
         For an image too small to map (under 48 px a side) or a cell under 16 px.
     """
-    from cyclesem.evaluate.defocus import defocus_map as measure
+    from cyclesem.restore.defocus import defocus_map as measure
 
     try:
         return measure(image, cell=cell)

@@ -33,6 +33,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 __all__ = [
+    "DEFAULT_TILE",
     "AxisPlan",
     "Tile",
     "TilePlan",
@@ -42,6 +43,10 @@ __all__ = [
     "reflect_index",
     "stride_padding",
 ]
+
+
+DEFAULT_TILE = 512
+"""px: the largest tile side of ``cyclesem enhance --tile`` and the napari widget."""
 
 
 @dataclass(frozen=True)

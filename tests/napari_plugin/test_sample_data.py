@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("napari", reason="napari is not installed (pip install 'cyclesem[napari]')")
 
-from cyclesem.evaluate.defocus import defocus_map  # noqa: E402
+from cyclesem.restore.defocus import defocus_map  # noqa: E402
 from cyclesem.napari_plugin.sample_data import SIZE, blurry_phantom, sharp_phantom  # noqa: E402
 
 

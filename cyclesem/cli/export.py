@@ -50,10 +50,13 @@ def command(run, fmt, out, sample, authors, licence, overwrite):
             loaded.network.save(keras_path)
             build_package(onnx_path, out, image, keras_path=keras_path, authors=authors or ("cyclesem",),
                           license=licence, overwrite=overwrite)
-        if loaded.limit_to_support:
-            click.echo("note: the package holds the network only; bioimage.io tools (Fiji, napari) do not apply "
-                       "its limit to supported detail (enhance.limit_to_support), cyclesem and the ONNX file do",
-                       err=True)
+        after = [name for name, on in (("its limit to supported detail (enhance.limit_to_support)",
+                                         loaded.limit_to_support),
+                                        ("its grey-level step (enhance.keep_grey_levels)", loaded.keep_grey_levels))
+                 if on]
+        if after:
+            click.echo(f"note: the package holds the network only; bioimage.io tools (Fiji, napari) do not apply "
+                       f"{' or '.join(after)}, cyclesem and the ONNX file do", err=True)
     click.echo(f"exported {loaded.describe()} to {out}", err=True)
 
 

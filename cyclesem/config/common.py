@@ -126,6 +126,13 @@ class EnhanceSettings:
     spectrum, keeping only detail at frequencies the input carries above its noise
     (:func:`cyclesem.restore.support.limit_to_support`); ``cyclesem enhance
     --limit-to-support / --no-limit-to-support`` overrides it.
+    ``keep_grey_levels``: then map the output by the one gain and offset that
+    give it the input's brightness and large-scale contrast
+    (:func:`cyclesem.restore.grey_levels.keep_grey_levels`); ``cyclesem enhance
+    --keep-grey-levels / --no-keep-grey-levels`` overrides it. On for new
+    unpaired runs (their config's default), off for supervised ones, which learn
+    the contrast of their sharp targets.
     """
 
     limit_to_support: bool = False
+    keep_grey_levels: bool = False

@@ -26,11 +26,13 @@ CONFIG_VERSION = 2
 
 VERSION_1_CYCLEGAN_DEFAULTS: dict[str, Any] = {
     "model": {"degradation": "unet", "restorer": "unet",
-              "physical": {"fit_intensity": False, "psf": "mixture", "gain_offset": "frame"}},
+              "physical": {"fit_intensity": False, "psf": "mixture", "gain_offset": "frame",
+                           "pair_width_scale": None}},
     "physical_loss": {"intensity": 0.0, "pair_ssim": 0.1},
     "data": {"normalization": "image"},
     "train": {"batch": 1},
     "optimizer": {"learning_rate": 2e-4},
+    "enhance": {"keep_grey_levels": False},
 }
 """The CycleGAN settings whose defaults differ between version 1 and :data:`CONFIG_VERSION`: their version-1 values."""
 

@@ -115,7 +115,8 @@ def export_run(run, path: str | os.PathLike, *, overwrite: bool = False) -> Path
     run has one); its normalisation percentiles go into the metadata.
     """
     info = NetworkInfo(run.name, run.kind, run.normalizer.low, run.normalizer.high,
-                       run.with_support_limit(False).describe(), run.limit_to_support)
+                       run.with_support_limit(False).with_grey_levels(False).describe(), run.limit_to_support,
+                       run.keep_grey_levels)
     return export_network(run.network, path, info, overwrite=overwrite)
 
 

@@ -39,6 +39,9 @@ class NetworkInfo:
     limit_to_support : bool
         Enhancement filters each output to the detail its input supports
         (:func:`cyclesem.restore.support.limit_to_support`), as the run's did.
+    keep_grey_levels : bool
+        Enhancement then gives each output its input's grey levels
+        (:func:`cyclesem.restore.grey_levels.keep_grey_levels`), as the run's did.
     """
 
     name: str
@@ -47,6 +50,7 @@ class NetworkInfo:
     norm_high: float
     source: str = ""
     limit_to_support: bool = False
+    keep_grey_levels: bool = False
 
     @property
     def normalizer(self) -> PercentileNormalizer:
@@ -57,7 +61,8 @@ class NetworkInfo:
         """The string pairs stored in an ONNX file."""
         values = {"name": self.name, "kind": self.kind, "norm_low": repr(self.norm_low),
                   "norm_high": repr(self.norm_high), "source": self.source, "stride": str(STRIDE),
-                  "limit_to_support": "true" if self.limit_to_support else "false"}
+                  "limit_to_support": "true" if self.limit_to_support else "false",
+                  "keep_grey_levels": "true" if self.keep_grey_levels else "false"}
         return {PREFIX + key: value for key, value in values.items()}
 
     @classmethod
@@ -80,4 +85,5 @@ class NetworkInfo:
         except ValueError:
             raise CyclesemError("the normalisation percentiles in its metadata are not numbers", path) from None
         return cls(mapping[PREFIX + "name"], mapping[PREFIX + "kind"], low, high,
-                   mapping.get(PREFIX + "source", ""), mapping.get(PREFIX + "limit_to_support") == "true")
+                   mapping.get(PREFIX + "source", ""), mapping.get(PREFIX + "limit_to_support") == "true",
+                   mapping.get(PREFIX + "keep_grey_levels") == "true")

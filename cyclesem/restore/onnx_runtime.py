@@ -21,8 +21,7 @@ import numpy as np
 
 from cyclesem.errors import CyclesemError
 from cyclesem.restore.network_info import NetworkInfo
-from cyclesem.restore import support
-from cyclesem.restore.runs import enhance_tiled
+from cyclesem.restore.runs import after_network_description, enhance_tiled
 from cyclesem.restore.tiling import TileSpec
 
 __all__ = ["OnnxNetwork", "load_onnx", "load_package", "providers"]
@@ -81,7 +80,7 @@ class OnnxNetwork:
     ) -> np.ndarray:
         """Enhance a 2-D image exactly as :meth:`cyclesem.restore.runs.Run.enhance` does."""
         return enhance_tiled(image, self.info.normalizer, self.forward, tile=tile, progress=progress, params=params,
-                             limit_to_support=self.limit_to_support)
+                             limit_to_support=self.limit_to_support, keep_grey_levels=self.keep_grey_levels)
 
     @property
     def limit_to_support(self) -> bool:
@@ -93,6 +92,15 @@ class OnnxNetwork:
         return replace(self, info=replace(self.info, limit_to_support=bool(limit)))
 
     @property
+    def keep_grey_levels(self) -> bool:
+        """Whether outputs get their input's grey levels (from the file's metadata)."""
+        return self.info.keep_grey_levels
+
+    def with_grey_levels(self, keep: bool) -> OnnxNetwork:
+        """This network with :attr:`keep_grey_levels` set to ``keep``."""
+        return replace(self, info=replace(self.info, keep_grey_levels=bool(keep)))
+
+    @property
     def normalizer(self):
         """The normalisation the network was trained with (as :attr:`Run.normalizer`)."""
         return self.info.normalizer
@@ -100,8 +108,8 @@ class OnnxNetwork:
     def describe(self) -> str:
         """One line for reports: file, kind, origin and runtime."""
         origin = f" ({self.info.source})" if self.info.source else ""
-        limit = f", {support.DESCRIPTION}" if self.limit_to_support else ""
-        return f"{self.path.name}: {self.kind} network {self.name}{origin}, onnxruntime {self.provider}{limit}"
+        after = after_network_description(self.limit_to_support, self.keep_grey_levels)
+        return f"{self.path.name}: {self.kind} network {self.name}{origin}, onnxruntime {self.provider}{after}"
 
 
 def providers() -> list[str]:

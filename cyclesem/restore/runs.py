@@ -27,7 +27,7 @@ from cyclesem.config import config_from_dict
 from cyclesem.data.normalize import NormParams, PercentileNormalizer
 from cyclesem.errors import CyclesemError
 from cyclesem.io.run_folder import CONFIG_FILE, describe_run, exported_network_file, read_run_files
-from cyclesem.restore import support
+from cyclesem.restore import grey_levels, support
 from cyclesem.restore.tiling import TileSpec, predict_tiled
 
 __all__ = ["Run", "enhance_tiled", "load_run", "norm_params", "sample_step"]
@@ -59,6 +59,10 @@ class Run:
         (:func:`cyclesem.restore.support.limit_to_support`); the config's
         ``enhance.limit_to_support`` unless replaced
         (:meth:`with_support_limit`).
+    keep_grey_levels : bool
+        Then give each output its input's brightness and large-scale contrast
+        (:func:`cyclesem.restore.grey_levels.keep_grey_levels`); the config's
+        ``enhance.keep_grey_levels`` unless replaced (:meth:`with_grey_levels`).
     """
 
     path: Path
@@ -68,6 +72,7 @@ class Run:
     network: Any = field(repr=False)
     forward: Callable[[np.ndarray], np.ndarray] = field(repr=False)
     limit_to_support: bool = False
+    keep_grey_levels: bool = False
 
     @property
     def name(self) -> str:
@@ -121,19 +126,24 @@ class Run:
         Percentiles come from a strided sample of the whole image; each tile
         is normalised and mapped back on its own, so besides the input and the
         result only a few tiles are held in memory. With :attr:`limit_to_support`
-        the whole output is then filtered once by its input's spectrum.
+        the whole output is then filtered once by its input's spectrum, and with
+        :attr:`keep_grey_levels` mapped once to its input's grey levels.
         """
         return enhance_tiled(image, self.normalizer, self.forward, tile=tile, progress=progress, params=params,
-                             limit_to_support=self.limit_to_support)
+                             limit_to_support=self.limit_to_support, keep_grey_levels=self.keep_grey_levels)
 
     def with_support_limit(self, limit: bool) -> Run:
         """This run with :attr:`limit_to_support` set to ``limit`` (the config is not changed)."""
         return replace(self, limit_to_support=bool(limit))
 
+    def with_grey_levels(self, keep: bool) -> Run:
+        """This run with :attr:`keep_grey_levels` set to ``keep`` (the config is not changed)."""
+        return replace(self, keep_grey_levels=bool(keep))
+
     def describe(self) -> str:
         """One line for reports: kind, preset, steps and training time (:func:`describe_run`)."""
         line = describe_run(self.path, self.kind, self.config.preset, self.state)
-        return f"{line}, {support.DESCRIPTION}" if self.limit_to_support else line
+        return line + after_network_description(self.limit_to_support, self.keep_grey_levels)
 
 
 def enhance_tiled(
@@ -145,6 +155,7 @@ def enhance_tiled(
     progress: Callable[[int, int], object] | None = None,
     params: NormParams | None = None,
     limit_to_support: bool = False,
+    keep_grey_levels: bool = False,
 ) -> np.ndarray:
     """Enhance a 2-D image with any network: normalise, predict tile by tile, map back.
 
@@ -169,6 +180,9 @@ def enhance_tiled(
     limit_to_support : bool
         Then filter the whole output by its input's spectrum
         (:func:`cyclesem.restore.support.limit_to_support`).
+    keep_grey_levels : bool
+        Then map the whole output to its input's brightness and large-scale
+        contrast (:func:`cyclesem.restore.grey_levels.keep_grey_levels`).
 
     Returns
     -------
@@ -191,7 +205,15 @@ def enhance_tiled(
         return normalizer.after(forward(normalised), params)
 
     restored = predict_tiled(image, predict, tile or TileSpec(), progress=progress)
-    return support.limit_to_support(restored, image) if limit_to_support else restored
+    if limit_to_support:
+        restored = support.limit_to_support(restored, image)
+    return grey_levels.keep_grey_levels(restored, image) if keep_grey_levels else restored
+
+
+def after_network_description(limit_to_support: bool, keep_grey_levels: bool) -> str:
+    """What enhancement does after the network, as ``", ..."`` for ``describe()`` lines (empty: nothing)."""
+    steps = [support.DESCRIPTION] * bool(limit_to_support) + [grey_levels.DESCRIPTION] * bool(keep_grey_levels)
+    return "".join(f", {step}" for step in steps)
 
 
 def load_run(path: str | os.PathLike) -> Run:
@@ -221,7 +243,7 @@ def load_run(path: str | os.PathLike) -> Run:
     config = config_from_dict(saved, source=str(path / CONFIG_FILE))
     network = load_network_file(exported_network_file(path))
     return Run(path, config, state, config.data.normalizer(), network, _compile(network),
-               config.enhance.limit_to_support)
+               config.enhance.limit_to_support, config.enhance.keep_grey_levels)
 
 
 def _compile(network) -> Callable[[np.ndarray], np.ndarray]:

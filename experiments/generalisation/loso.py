@@ -13,7 +13,8 @@ deconvolution). ``--set`` overrides reach the training command.
 For every fold the method's outputs go to ``RESULTS/METHOD/fold_g/``:
 ``blurry/NAME.npy`` (the held-out blurry images restored) and ``sharp/NAME.npy`` (the
 held-out *in-focus* images put through the same restorer, to see what it does to an image
-with nothing to restore), float32 in file units, plus ``seconds.json`` (training and
+with nothing to restore), float32 in file units, before the grey-level step
+(``enhance.keep_grey_levels``, a variant of :mod:`experiments.generalisation.score`), plus ``seconds.json`` (training and
 prediction wall times). A fold whose outputs exist is skipped, and a training run that
 stopped is resumed, so the script can be killed and started again.
 :mod:`experiments.generalisation.score` scores them.
@@ -76,7 +77,8 @@ def restorer(method: str, run: Path):
         return lambda image: blind_deconvolution(image)[0]
     from cyclesem.restore.runs import load_run
 
-    return load_run("sem-deblur" if method == "sem-deblur" else run).enhance
+    # the network's output before the grey-level step: score.py applies it as a variant
+    return load_run("sem-deblur" if method == "sem-deblur" else run).with_grey_levels(False).enhance
 
 
 def predict(restore, work: Path, out: Path) -> float:

@@ -37,16 +37,36 @@ VARIANTS = ("as_is", "grey", "selective", "grey_selective")
 COLUMNS = ("method", "variant", "fold", "image", "psnr", "ssim", "infocus_psnr", "contrast_ratio")
 
 
-def post_process(variant: str, restored: np.ndarray, image: np.ndarray) -> np.ndarray:
-    """``restored`` (a restoration of ``image``) after the post-processing ``variant``."""
+def post_process(variant: str, restored: np.ndarray, image: np.ndarray, defocus=None) -> np.ndarray:
+    """``restored`` (a restoration of ``image``) after the post-processing ``variant``.
+
+    ``defocus``: a callable giving ``image``'s defocus map (cached by the caller).
+    """
     from cyclesem.restore.grey_levels import keep_grey_levels
     from cyclesem.restore.selective import restore_where_blurry
 
     if variant in ("grey", "grey_selective"):
         restored = keep_grey_levels(restored, image)
     if variant in ("selective", "grey_selective"):
-        restored = restore_where_blurry(image, lambda _: restored).image
+        restored = restore_where_blurry(image, lambda _: restored, defocus=defocus() if defocus else None).image
     return np.asarray(restored, np.float32)
+
+
+def cached_defocus(cache: Path, image: np.ndarray):
+    """A callable giving ``image``'s defocus map, computed once and kept in ``cache`` (a pickle)."""
+    import pickle
+
+    def load():
+        if cache.exists():
+            return pickle.loads(cache.read_bytes())
+        from cyclesem.restore.selective import defocus_map
+
+        made = defocus_map(image)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(made))
+        return made
+
+    return load
 
 
 def psnr(reference: np.ndarray, image: np.ndarray) -> float:
@@ -67,8 +87,8 @@ def score_image(sharp, blurry, restored, margin: int) -> dict:
     return {"psnr": scores["psnr"], "ssim": scores["ssim"]}
 
 
-def rows_of_fold(method: str, fold: Path, tests: Path, variants, margin: int):
-    """Score rows of one method's fold (``tests``: the fold's ``test/{blurry,sharp}`` links)."""
+def rows_of_fold(method: str, fold: Path, tests: Path, variants, margin: int, cache: Path):
+    """Score rows of one method's fold (``tests``: the fold's ``test/{blurry,sharp}`` links; ``cache``: defocus maps)."""
     from cyclesem.io import read_image
     from cyclesem.restore.grey_levels import large_scale_contrast
 
@@ -82,8 +102,10 @@ def rows_of_fold(method: str, fold: Path, tests: Path, variants, margin: int):
         else:
             variants_here = variants
         for variant in variants_here:
-            output = post_process(variant, restored, blurry) if method != "input" else blurry
-            in_focus = post_process(variant, restored_sharp, sharp) if method != "input" else sharp
+            output = (post_process(variant, restored, blurry, cached_defocus(cache / "blurry" / path.stem, blurry))
+                      if method != "input" else blurry)
+            in_focus = (post_process(variant, restored_sharp, sharp, cached_defocus(cache / "sharp" / path.stem, sharp))
+                        if method != "input" else sharp)
             yield {"method": method, "variant": variant, "fold": held_out, "image": path.stem,
                    **score_image(sharp, blurry, output, margin), "infocus_psnr": psnr(sharp, in_focus),
                    "contrast_ratio": large_scale_contrast(output) / large_scale_contrast(blurry)}
@@ -119,13 +141,16 @@ def main() -> None:
     args = parser.parse_args()
     names = args.methods.split(",") if args.methods else sorted(
         p.name for p in args.results.iterdir() if p.is_dir() and p.name != "folds")
+    done_folds = {fold.name: args.results / name / fold.name for name in names
+                  for fold in sorted((args.results / name).glob("fold_*")) if (fold / "seconds.json").exists()}
     rows = []
     for name in ["input", *names]:
-        folder = args.results / (name if name != "input" else names[0])
-        for fold in sorted(folder.glob("fold_*")):
+        for fold_name, first in sorted(done_folds.items()):
+            fold = first if name == "input" else args.results / name / fold_name
             if (fold / "seconds.json").exists():
-                tests = args.results / "folds" / fold.name
-                rows.extend(rows_of_fold(name, fold, tests, args.variants.split(","), args.margin))
+                tests = args.results / "folds" / fold_name / "test"
+                rows.extend(rows_of_fold(name, fold, tests, args.variants.split(","), args.margin,
+                                         args.results / "defocus"))
     with open(args.results / "scores.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, COLUMNS)
         writer.writeheader()

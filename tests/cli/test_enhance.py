@@ -84,6 +84,8 @@ def test_two_inputs_with_one_name_do_not_collide(run_dir, inputs, tmp_path):
         (["blind", "IN", "--out", "o", "--workers", "1"], "blind runs in one process"),
         (["RUN", "IN", "--out", "o", "--workers", "1", "--no-limit-to-support"], "limit-to-support runs in one process"),
         (["blind", "IN", "--out", "o", "--limit-to-support"], "applies to networks"),
+        (["RUN", "IN", "--out", "o", "--workers", "1", "--keep-grey-levels"], "keep-grey-levels runs in one process"),
+        (["unsharp", "IN", "--out", "o", "--no-keep-grey-levels"], "applies to networks"),
     ],
 )
 def test_user_errors_are_one_line(run_dir, inputs, tmp_path, args, message):

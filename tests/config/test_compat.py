@@ -40,7 +40,8 @@ LOADED_BEFORE = {
                    "self_ensemble": False},
         "discriminator": {"width": 4},
         "physical": {"psf_radius": 16, "initial_sigma": 2.0, "learning_rate": 0.03, "warmup": 0.15,
-                     "fit_intensity": False, "psf": "mixture", "gain_offset": "frame"},
+                     "fit_intensity": False, "psf": "mixture", "gain_offset": "frame",
+                     "pair_width_scale": None},
     },
     "loss": {"adversarial": 1.0, "cycle": 10.0, "identity": 0.0, "ssim": 1.0, "edge": 1.0},
     "physical_loss": {"pair_l1": 1.0, "pair_ssim": 0.1, "pair_edge": 0.1, "identity": 0.5,
@@ -52,7 +53,7 @@ LOADED_BEFORE = {
     "data": {"norm_low": 1.0, "norm_high": 99.0, "flips": True, "rotations": True,
              "normalization": "image", "norm_range": [], "blurry": "", "clear": ""},
     "runtime": {"mixed_precision": False, "xla": False, "eager": True},
-    "enhance": {"limit_to_support": False},
+    "enhance": {"limit_to_support": False, "keep_grey_levels": False},
 }
 """What cyclesem rebuilt from :data:`OLD_CONFIG` before the config version (``to_dict``)."""
 
@@ -122,3 +123,13 @@ def test_an_old_run_folder_resumes_exactly(tmp_path):
     assert expected.keys() == actual.keys()
     for key in expected:
         np.testing.assert_array_equal(expected[key], actual[key], err_msg=key)
+
+
+def test_new_unpaired_runs_spread_their_pairs_blur_and_keep_grey_levels_and_old_runs_do_not():
+    from cyclesem.config import config_from_dict
+    from cyclesem.config.cyclegan import resolve_cyclegan_config
+
+    new = resolve_cyclegan_config("tiny")
+    assert new.model.physical.pair_width_scale == (0.2, 1.5) and new.enhance.keep_grey_levels
+    old = config_from_dict(OLD_CONFIG)
+    assert old.model.physical.pair_width_scale is None and not old.enhance.keep_grey_levels

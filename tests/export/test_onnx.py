@@ -134,3 +134,18 @@ def test_the_support_limit_travels_in_the_metadata_and_is_applied(exported):
     image = np.random.default_rng(4).random((40, 56)).astype(np.float32)
     np.testing.assert_allclose(limited.enhance(image), limit_to_support(plain.enhance(image), image), atol=1e-6)
     assert "supports" in limited.describe() and "supports" not in plain.describe()
+
+
+def test_the_grey_level_step_travels_in_the_metadata_and_is_applied(exported):
+    from dataclasses import replace
+
+    from cyclesem.restore.grey_levels import keep_grey_levels
+
+    _, path, info = exported
+    assert NetworkInfo.from_metadata(replace(info, keep_grey_levels=True).to_metadata()).keep_grey_levels
+    plain = load_onnx(path)
+    assert not plain.keep_grey_levels  # files written before the setting existed read as off
+    kept = plain.with_grey_levels(True)
+    image = np.random.default_rng(5).random((40, 56)).astype(np.float32)
+    np.testing.assert_allclose(kept.enhance(image), keep_grey_levels(plain.enhance(image), image), atol=1e-6)
+    assert "grey levels kept" in kept.describe() and "grey levels" not in plain.describe()

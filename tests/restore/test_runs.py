@@ -202,3 +202,18 @@ def test_the_support_limit_of_the_config_filters_the_output(tmp_path):
     assert "supports" not in plain.describe()
     tiny = np.random.default_rng(1).random((5, 3)).astype(np.float32)
     np.testing.assert_array_equal(limited.enhance(tiny), plain.enhance(tiny))  # no spectrum to limit by
+
+
+def test_keeping_grey_levels_maps_the_limited_output_to_the_inputs_grey_levels(tmp_path):
+    from cyclesem.restore.grey_levels import keep_grey_levels
+    from cyclesem.restore.support import limit_to_support
+
+    config = {"kind": "cyclegan", "preset": "tiny", "data": {"norm_low": 1.0, "norm_high": 99.0},
+              "enhance": {"limit_to_support": True, "keep_grey_levels": True}}
+    kept = load_run(make_run(tmp_path / "kept", config=config))
+    plain = kept.with_grey_levels(False).with_support_limit(False)
+    assert kept.keep_grey_levels and not plain.keep_grey_levels
+    image = ndimage.gaussian_filter(np.random.default_rng(2).random((70, 90)), 2.0).astype(np.float32)
+    expected = keep_grey_levels(limit_to_support(plain.enhance(image), image), image)
+    np.testing.assert_allclose(kept.enhance(image), expected, atol=1e-6)
+    assert "grey levels kept" in kept.describe() and "grey levels" not in plain.describe()

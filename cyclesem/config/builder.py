@@ -111,6 +111,8 @@ def _convert(hint, value) -> tuple[bool, Any]:
             ok, converted = _convert(arg, value)
             if ok and arg is not type(None):
                 return True, converted
+        if type(None) in typing.get_args(hint) and isinstance(value, str) and value.lower() == "none":
+            return True, None  # TOML has no null: ``--set key=none`` unsets a setting that takes no string
         return False, None
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
@@ -195,7 +197,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """Parse ``a.b.c=value`` into (``["a", "b", "c"]``, value).
 
     The value is read as TOML (``3``, ``1e-3``, ``true``, ``"x"``, ``[1, 2]``);
-    anything that is not valid TOML is taken as a plain string.
+    anything that is not valid TOML is taken as a plain string. ``none``
+    unsets a setting that may be None and takes no string.
     """
     if "=" not in text:
         raise CyclesemError(f"--set expects key=value, got '{text}'")

@@ -61,6 +61,19 @@ def test_overrides_parse_toml_values_and_fall_back_to_strings():
         apply_overrides({"steps": 1}, ["steps.x=2"])
 
 
+@dataclass(frozen=True)
+class Maybe:
+    scale: tuple[float, float] | None = (0.2, 1.5)
+    label: str | None = None
+
+
+def test_none_unsets_a_setting_that_may_be_none_and_takes_no_string():
+    assert build(Maybe, apply_overrides({}, ["scale=none"])) == Maybe(None)
+    assert build(Maybe, apply_overrides({}, ["scale=None", "label=none"])) == Maybe(None, "none")
+    with pytest.raises(CyclesemError, match="'scale' must be"):
+        build(Maybe, apply_overrides({}, ["scale=nothing"]))
+
+
 def test_resolve_layers_preset_file_overrides_and_options_in_that_order():
     base = {"steps": 1, "optim": {"name": "preset"}}
     config = resolve(Outer, base, {"steps": 2, "optim": {"learning_rate": 0.1}}, ["steps=3"],

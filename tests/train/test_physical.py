@@ -131,6 +131,17 @@ def test_with_the_gain_and_offset_as_a_frame_the_targets_carry_them(images):
     fake_blurry = model.degrade(data["clear"], data)
     inputs, targets = model.self_made_pairs(data["clear"], fake_blurry, data)
     np.testing.assert_allclose(np.asarray(targets), 0.8 * clear + 0.05, atol=1e-5)
+    assert model.pair_width_scale == (0.2, 1.5)  # new runs: the pairs' blur is spread around the fitted width
+    np.testing.assert_allclose(np.asarray(inputs), np.asarray(model.degrade(data["clear"], data, width_scale=(0.2, 1.5))),
+                               atol=1e-6)
+
+
+def test_without_a_width_spread_the_pairs_inputs_are_the_fitted_degradation(images):
+    """``pair_width_scale = null`` (version-1 runs): the pairs' inputs are the fake blurry images themselves."""
+    model, data = _model_with_gain_and_offset(images, "model.physical.gain_offset=frame",
+                                              "model.physical.pair_width_scale=none")
+    fake_blurry = model.degrade(data["clear"], data)
+    inputs, _ = model.self_made_pairs(data["clear"], fake_blurry, data)
     np.testing.assert_array_equal(np.asarray(inputs), np.asarray(fake_blurry))
 
 
@@ -144,5 +155,6 @@ def test_with_the_gain_and_offset_as_a_nuisance_the_pairs_never_see_them(images)
     unframed = np.asarray(model.degrade(data["clear"], data, mean_only=True, framed=False))
     framed = np.asarray(model.degrade(data["clear"], data, mean_only=True))
     np.testing.assert_allclose(framed, 0.8 * unframed + 0.05, atol=1e-5)
-    np.testing.assert_allclose(np.asarray(inputs), np.asarray(model.degrade(data["clear"], data, framed=False)),
+    np.testing.assert_allclose(np.asarray(inputs), np.asarray(model.degrade(data["clear"], data, framed=False,
+                                                                            width_scale=model.pair_width_scale)),
                                atol=1e-6)

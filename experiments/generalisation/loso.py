@@ -41,7 +41,9 @@ DATA = ROOT.parent / "shared" / "data" / "midnet-defocus"
 
 def train_command(method: str, work: Path, run: Path, overrides: list[str], steps: int | None) -> list | None:
     """The ``cyclesem train`` command of ``method`` on fold folder ``work`` into ``run`` (None: nothing to train)."""
-    extra = [word for text in overrides for word in ("--set", text)] + (["--steps", steps] if steps else [])
+    extra = [word for text in overrides for word in (("--config", text[len("config:"):]) if text.startswith("config:")
+                                                      else ("--set", text))]
+    extra += ["--steps", steps] if steps else []
     if method == "unpaired":
         return [CYCLESEM, "train", "--unpaired", "--preset", "small", "--blurry", work / "unpaired" / "blurry",
                 "--clear", work / "unpaired" / "clear", *extra, "--out", run]
@@ -117,7 +119,8 @@ def main() -> None:
     parser.add_argument("--method", choices=("unpaired", "supervised", "sem-deblur", "blind"), required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--folds", default=",".join(map(str, SOURCES)))
-    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        help="KEY=VALUE for the training command, or config:FILE for its --config")
     parser.add_argument("--steps", type=int)
     parser.add_argument("--name", help="results folder name of this method (default: --method)")
     args = parser.parse_args()

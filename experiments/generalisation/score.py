@@ -111,25 +111,46 @@ def rows_of_fold(method: str, fold: Path, tests: Path, variants, margin: int, ca
                    "contrast_ratio": large_scale_contrast(output) / large_scale_contrast(blurry)}
 
 
-def summarise(rows: list[dict]) -> None:
-    """Print the per-source table of ``rows`` (markdown)."""
+def _per_source(rows: list[dict]) -> dict:
+    """``{(method, variant): {source: mean of (psnr, ssim, infocus_psnr, contrast_ratio)}}`` and the in-focus minimum."""
     table = defaultdict(lambda: defaultdict(list))
     for row in rows:
         table[(row["method"], row["variant"])][int(row["fold"])].append(
             [float(row[key]) for key in ("psnr", "ssim", "infocus_psnr", "contrast_ratio")])
-    base = {fold: np.mean(values, 0) for fold, values in table[("input", "as_is")].items()}
-    print("| method | variant | PSNR mean ± sd over sources | SSIM | gain over input per source, min .. max "
-          "| sources below input | in-focus PSNR, min | large-scale contrast / input |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    return {key: {fold: (np.mean(values, 0), min(v[2] for v in values)) for fold, values in folds.items()}
+            for key, folds in table.items()}
+
+
+def summarise(rows: list[dict], reference: str = "blind") -> None:
+    """Print the per-source table of ``rows`` (markdown); gains against the input and ``reference`` on the same sources."""
+    table = _per_source(rows)
+    base, other = table.get(("input", "as_is"), {}), table.get((reference, "as_is"), {})
+    print(f"| method | variant | sources | PSNR | SSIM | gain over input, mean (min .. max) | sources below input "
+          f"| {reference} on the same sources | in-focus PSNR, min | large-scale contrast / input |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (method, variant), folds in sorted(table.items()):
         sources = sorted(folds)
-        means = np.array([np.mean(folds[f], 0) for f in sources])
-        gains = np.array([means[i, 0] - base[f][0] for i, f in enumerate(sources)]) if base else np.zeros(1)
-        in_focus = np.array([min(v[2] for v in folds[f]) for f in sources])
-        print(f"| {method} | {variant} | {means[:, 0].mean():.2f} ± {means[:, 0].std():.2f} | "
-              f"{means[:, 1].mean():.3f} ± {means[:, 1].std():.3f} | {gains.min():+.2f} .. {gains.max():+.2f} | "
-              f"{int((gains < 0).sum())} of {len(sources)} | {in_focus.min():.1f} | "
-              f"{means[:, 3].min():.3f} .. {means[:, 3].max():.3f} |")
+        means = np.array([folds[f][0] for f in sources])
+        gains = np.array([means[i, 0] - base[f][0][0] for i, f in enumerate(sources)])
+        ref = np.array([other[f][0] for f in sources if f in other])
+        ref_text = f"{ref[:, 0].mean():.2f} / {ref[:, 1].mean():.3f}" if len(ref) == len(sources) else "-"
+        print(f"| {method} | {variant} | {len(sources)} | {means[:, 0].mean():.2f} ± {means[:, 0].std():.2f} | "
+              f"{means[:, 1].mean():.3f} ± {means[:, 1].std():.3f} | {gains.mean():+.2f} ({gains.min():+.2f} .. "
+              f"{gains.max():+.2f}) | {int((gains < 0).sum())} | {ref_text} | "
+              f"{min(folds[f][1] for f in sources):.1f} | {means[:, 3].min():.3f} .. {means[:, 3].max():.3f} |")
+
+
+def print_sources(rows: list[dict], variant: str = "as_is") -> None:
+    """Per-source PSNR / SSIM of every method in ``variant`` (and the input), markdown."""
+    table = _per_source(rows)
+    methods = sorted({m for m, v in table if v == variant})
+    sources = sorted({f for folds in table.values() for f in folds})
+    print("| source | " + " | ".join(methods) + " |")
+    print("|---|" + "---:|" * len(methods))
+    for fold in sources:
+        cells = [f"{table[(m, variant)][fold][0][0]:.2f} / {table[(m, variant)][fold][0][1]:.3f}"
+                 if fold in table[(m, variant)] else "-" for m in methods]
+        print(f"| {fold} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
@@ -138,7 +159,17 @@ def main() -> None:
     parser.add_argument("--methods", help="comma-separated method folders (default: all)")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--margin", type=int, default=16)
+    parser.add_argument("--table-only", action="store_true", help="summarise RESULTS/scores.csv again")
     args = parser.parse_args()
+    if args.table_only:
+        with open(args.results / "scores.csv", newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        summarise(rows)
+        print()
+        print_sources(rows, "as_is")
+        print()
+        print_sources(rows, "grey")
+        return
     names = args.methods.split(",") if args.methods else sorted(
         p.name for p in args.results.iterdir() if p.is_dir() and p.name != "folds")
     done_folds = {fold.name: args.results / name / fold.name for name in names
@@ -156,6 +187,10 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(rows)
     summarise(rows)
+    print()
+    print_sources(rows, "as_is")
+    print()
+    print_sources(rows, "grey")
 
 
 if __name__ == "__main__":

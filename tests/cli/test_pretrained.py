@@ -80,8 +80,9 @@ def test_sem_deblur_limits_its_output_to_supported_detail_unless_told_not_to(tmp
     from cyclesem.restore.support import limit_to_support
 
     source = io.write_image(tmp_path / "in.tif", micrograph((96, 80)), dtype="uint16")
-    limited = invoke("enhance", "--model", "sem-deblur", source, "--out", tmp_path / "on")
-    plain = invoke("enhance", "--model", "sem-deblur", source, "--out", tmp_path / "off", "--no-limit-to-support")
+    limited = invoke("enhance", "--model", "sem-deblur", source, "--out", tmp_path / "on", "--no-keep-grey-levels")
+    plain = invoke("enhance", "--model", "sem-deblur", source, "--out", tmp_path / "off", "--no-limit-to-support",
+                   "--no-keep-grey-levels")
     assert limited.exit_code == 0 and plain.exit_code == 0, limited.output + plain.output
     assert "output limited to the detail its input supports" in limited.stderr
     assert "supports" not in plain.stderr
@@ -89,6 +90,20 @@ def test_sem_deblur_limits_its_output_to_supported_detail_unless_told_not_to(tmp
     on, off = (io.read_image(tmp_path / folder / "in.tif").content for folder in ("on", "off"))
     np.testing.assert_allclose(on, np.clip(limit_to_support(off, image), 0, 1), atol=3 / 65535)
     assert np.abs(on - off).max() > 1e-3
+
+
+def test_sem_deblur_keeps_its_inputs_grey_levels_unless_told_not_to(tmp_path):
+    from cyclesem.restore.grey_levels import keep_grey_levels, large_scale_contrast
+
+    source = io.write_image(tmp_path / "in.tif", micrograph((96, 80)), dtype="uint16")
+    kept = invoke("enhance", "--model", "sem-deblur", source, "--out", tmp_path / "kept")
+    raw = invoke("enhance", "--model", "sem-deblur", source, "--out", tmp_path / "raw", "--no-keep-grey-levels")
+    assert kept.exit_code == 0 and raw.exit_code == 0, kept.output + raw.output
+    assert "grey levels kept" in kept.stderr and "grey levels" not in raw.stderr
+    image = io.read_image(source).content
+    on, off = (io.read_image(tmp_path / folder / "in.tif").content for folder in ("kept", "raw"))
+    np.testing.assert_allclose(on, np.clip(keep_grey_levels(off, image), 0, 1), atol=3 / 65535)
+    assert abs(large_scale_contrast(on) / large_scale_contrast(image) - 1) < 0.03
 
 
 @pytest.mark.shared_data

@@ -188,3 +188,19 @@ def test_the_cpu_budget_stops_training_when_spent():
         sum(range(1000))
     callback.on_train_batch_end(trainer, None, None, None, 1)
     assert trainer.should_stop and callback.used >= 0.05
+
+
+def test_cyclesem_rows_score_saved_outputs_with_their_grey_levels_kept(tmp_path):
+    from cyclesem.restore.grey_levels import keep_grey_levels
+    from experiments.peers.cyclesem_rows import rows_of
+
+    pairs = [_pair("2-1_s001.png", "2", seed=1), _pair("2-1_s002.png", "2", seed=2)]
+    outputs = tmp_path / "blurry"
+    outputs.mkdir()
+    for pair in pairs:  # a "restorer" that doubles the contrast: the grey-level step undoes it
+        np.save(outputs / f"{pair.name[:-4]}.npy", 2 * pair.degraded - 0.5)
+    rows = rows_of("unpaired-default", outputs, pairs)
+    assert [r["image"] for r in rows] == [p.name for p in pairs]
+    assert {r["method"] for r in rows} == {"unpaired-default"} and {r["fold"] for r in rows} == {"2"}
+    expected = score(pairs[0], keep_grey_levels(2 * pairs[0].degraded - 0.5, pairs[0].degraded))
+    assert rows[0]["psnr"] == pytest.approx(expected["psnr"]) and rows[0]["ssim"] == pytest.approx(expected["ssim"])

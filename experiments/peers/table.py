@@ -16,7 +16,7 @@ import numpy as np
 
 from experiments.peers.common import read_csv
 
-ORDER = ["input", "blind", "rl", "tv", "bm3d", "care", "n2v", "sem-denoise"]
+ORDER = ["input", "blind", "rl", "tv", "bm3d", "care", "n2v", "sem-denoise", "sem-deblur", "unpaired-default"]
 
 
 def _methods(rows) -> list[str]:

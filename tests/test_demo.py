@@ -28,6 +28,14 @@ def test_quick_demo_runs_every_stage(quick_demo):
     assert "Report:" in result.output and str(out / "report" / "report.html") in result.output
 
 
+def test_the_demo_run_writes_the_networks_own_grey_levels(quick_demo):
+    import json
+
+    out, _ = quick_demo
+    saved = json.loads((out / "cyclegan" / "config.json").read_text())
+    assert saved["enhance"]["keep_grey_levels"] is False  # the demo's fog is part of what it undoes
+
+
 def test_quick_demo_scores_every_method_on_every_test_image(quick_demo):
     out, _ = quick_demo
     with open(out / "report" / "metrics.csv", newline="") as handle:
